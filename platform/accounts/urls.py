@@ -1,0 +1,13 @@
+from django.urls import path
+
+from accounts import api
+
+urlpatterns = [
+    path("auth/sms-code/", api.SmsCodeApi.as_view(), name="auth-sms-code"),
+    path("auth/register/", api.RegisterApi.as_view(), name="auth-register"),
+    path("auth/login/", api.LoginApi.as_view(), name="auth-login"),
+    path("auth/logout/", api.LogoutApi.as_view(), name="auth-logout"),
+    path("me/", api.MeApi.as_view(), name="me"),
+    path("ws-ticket/", api.WsTicketApi.as_view(), name="ws-ticket"),
+    path("regions/", api.RegionListApi.as_view(), name="regions"),
+]

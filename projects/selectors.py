@@ -1,0 +1,154 @@
+"""Reads for projects, shifts and sign-ups, including the permission-checked fetches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from math import cos, radians
+
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from config.exceptions import Forbidden
+from organizations.models import Membership
+from projects.models import ServiceProject, Shift, Signup
+
+
+def is_project_manager(*, user: User, project: ServiceProject) -> bool:
+    """The project's own social worker, or an admin of its organization."""
+    if project.owner_id == user.id:
+        return True
+    return Membership.objects.filter(user=user, organization_id=project.organization_id,
+                                     role=Membership.Role.ADMIN).exists()
+
+
+def project_visible(*, user: User, project_id: int) -> ServiceProject:
+    """Published projects are public; drafts only to their managers (others get 404)."""
+    project = (ServiceProject.objects.select_related("organization", "owner", "region")
+               .filter(id=project_id).first())
+    if project is None:
+        raise Http404
+    if project.status != ServiceProject.Status.PUBLISHED and not (
+        user.is_authenticated and is_project_manager(user=user, project=project)
+    ):
+        raise Http404
+    return project
+
+
+def project_for_manager(*, user: User, project_id: int, lock: bool = False) -> ServiceProject:
+    qs = ServiceProject.objects.select_related("organization", "owner", "region")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    project = qs.filter(id=project_id).first()
+    if project is None:
+        raise Http404
+    if not is_project_manager(user=user, project=project):
+        if project.status == ServiceProject.Status.PUBLISHED:
+            raise Forbidden("permission_denied", "只有项目负责社工或组织管理员可以操作")
+        raise Http404
+    return project
+
+
+def shift_for_manager(*, user: User, shift_id: int) -> Shift:
+    shift = Shift.objects.select_related("project").filter(id=shift_id).first()
+    if shift is None:
+        raise Http404
+    project_for_manager(user=user, project_id=shift.project_id)
+    return shift
+
+
+def _waitlist_position() -> Subquery:
+    ahead = (
+        Signup.objects.filter(shift_id=OuterRef("shift_id"), status=Signup.Status.WAITLISTED,
+                              queue_number__lte=OuterRef("queue_number"))
+        .order_by().values("shift_id").annotate(n=Count("id")).values("n")
+    )
+    return Subquery(ahead)
+
+
+def waitlist_position(*, signup: Signup) -> int | None:
+    if signup.status != Signup.Status.WAITLISTED:
+        return None
+    return Signup.objects.filter(shift_id=signup.shift_id, status=Signup.Status.WAITLISTED,
+                                 queue_number__lte=signup.queue_number).count()
+
+
+def project_list(*, user: User, region: str | None = None, near: tuple[float, float] | None = None,
+                 skill: str | None = None, target: str | None = None, status: str | None = None,
+                 starts_after: datetime | None = None, mine: bool = False) -> QuerySet[ServiceProject]:
+    qs = ServiceProject.objects.select_related("organization", "owner", "region")
+    if mine:
+        admin_of = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values("organization_id")
+        qs = qs.filter(Q(owner=user) | Q(organization_id__in=admin_of))
+        if status:
+            qs = qs.filter(status=status)
+    else:
+        # Only published projects are public, whatever status was asked for.
+        qs = qs.filter(status=status if status in ("published", "closed") else "published")
+    if region:
+        qs = qs.filter(region__code__startswith=region)
+    if skill:
+        qs = qs.filter(skills__icontains=f'"{skill}"')
+    if target:
+        qs = qs.filter(targets__icontains=f'"{target}"')
+    now = timezone.now()
+    qs = qs.annotate(upcoming_shift_count=Count("shifts", filter=Q(shifts__starts_at__gt=now),
+                                                distinct=True))
+    if starts_after:
+        qs = qs.filter(id__in=Shift.objects.filter(starts_at__gte=starts_after).values("project_id"))
+    if near:
+        lat, lng = near
+        # Equirectangular distance: exact enough within a city, and plain arithmetic
+        # that SQLite and PostgreSQL both order by without extensions.
+        k = cos(radians(lat))
+        dlat = Coalesce(F("lat"), Decimal(999)) - Decimal(str(lat))
+        dlng = (Coalesce(F("lng"), Decimal(999)) - Decimal(str(lng))) * Decimal(str(k))
+        qs = qs.annotate(
+            distance_sq=ExpressionWrapper(dlat * dlat + dlng * dlng, output_field=FloatField())
+        ).order_by("distance_sq", "-id")
+    else:
+        qs = qs.order_by("-id")
+    return qs
+
+
+def shift_list(*, user: User, project: ServiceProject, when: str = "upcoming") -> QuerySet[Shift]:
+    """Shifts not yet over by default (``when=past`` or ``all`` for the others)."""
+    qs = project.shifts.all()
+    now = timezone.now()
+    if when == "upcoming":
+        qs = qs.filter(ends_at__gt=now)
+    elif when == "past":
+        qs = qs.filter(ends_at__lte=now)
+    qs = qs.annotate(
+        waitlisted_count=Count("signups", filter=Q(signups__status=Signup.Status.WAITLISTED))
+    ).order_by("starts_at", "id")
+    return qs
+
+
+def my_signups_by_shift(*, user: User, shift_ids: list[int]) -> dict[int, Signup]:
+    if not user.is_authenticated:
+        return {}
+    rows = Signup.objects.filter(volunteer=user, shift_id__in=shift_ids,
+                                 status__in=Signup.ACTIVE).annotate(position=_waitlist_position())
+    return {row.shift_id: row for row in rows}
+
+
+def signup_list_mine(*, user: User) -> QuerySet[Signup]:
+    return (
+        Signup.objects.filter(volunteer=user)
+        .select_related("shift__project", "attendance")
+        .annotate(position=_waitlist_position())
+        .order_by("-id")
+    )
+
+
+def roster(*, shift: Shift) -> QuerySet[Signup]:
+    return (
+        shift.signups.exclude(status=Signup.Status.CANCELLED)
+        .select_related("volunteer", "attendance")
+        .annotate(position=_waitlist_position())
+        .order_by("status", "queue_number", "id")
+    )

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.models import Region
+from accounts.serializers import UserBriefSerializer
+from organizations.models import Organization
+from projects.models import Attendance, ServiceProject, Shift, Signup
+
+
+class OrganizationBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    organization = OrganizationBriefSerializer(read_only=True)
+    owner = UserBriefSerializer(read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    upcoming_shift_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = ServiceProject
+        fields = ["id", "title", "description", "organization", "owner", "region", "region_name",
+                  "address", "lat", "lng", "status", "skills", "targets", "created_at",
+                  "published_at", "upcoming_shift_count"]
+
+
+class ProjectCreateSerializer(serializers.Serializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    lat = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90,
+                                   required=False, allow_null=True)
+    lng = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180,
+                                   required=False, allow_null=True)
+    skills = serializers.ListField(child=serializers.CharField(max_length=32), max_length=20,
+                                   required=False)
+    targets = serializers.ListField(child=serializers.CharField(max_length=32), max_length=20,
+                                    required=False)
+
+
+class MySignupBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    waitlist_position = serializers.IntegerField(source="position", allow_null=True)
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    waitlisted_count = serializers.IntegerField(read_only=True, default=0)
+    seats_left = serializers.IntegerField(read_only=True)
+    my_signup = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Shift
+        fields = ["id", "project", "starts_at", "ends_at", "capacity", "confirmed_count",
+                  "waitlisted_count", "seats_left", "my_signup"]
+
+    def get_my_signup(self, shift: Shift) -> dict | None:
+        mine = self.context.get("my_signups", {}).get(shift.id)
+        return MySignupBriefSerializer(mine).data if mine else None
+
+
+class ShiftCreateSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    capacity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+
+class AttendanceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attendance
+        fields = ["checked_in_at", "checked_out_at"]
+
+
+class SignupShiftSerializer(serializers.ModelSerializer):
+    project = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Shift
+        fields = ["id", "starts_at", "ends_at", "project"]
+
+    def get_project(self, shift: Shift) -> dict:
+        p = shift.project
+        return {"id": p.id, "title": p.title, "address": p.address}
+
+
+def _attendance(signup: Signup) -> dict | None:
+    try:
+        attendance = signup.attendance
+    except Attendance.DoesNotExist:
+        return None
+    return AttendanceBriefSerializer(attendance).data
+
+
+class SignupSerializer(serializers.ModelSerializer):
+    waitlist_position = serializers.IntegerField(source="position", allow_null=True, default=None)
+    shift = SignupShiftSerializer(read_only=True)
+    attendance = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Signup
+        fields = ["id", "status", "waitlist_position", "created_at", "shift", "attendance"]
+
+    def get_attendance(self, signup: Signup) -> dict | None:
+        return _attendance(signup)
+
+
+class SignupCreatedSerializer(serializers.ModelSerializer):
+    waitlist_position = serializers.IntegerField(source="position", allow_null=True, default=None)
+
+    class Meta:
+        model = Signup
+        fields = ["id", "status", "waitlist_position", "shift", "created_at"]
+
+
+class RosterEntrySerializer(serializers.ModelSerializer):
+    waitlist_position = serializers.IntegerField(source="position", allow_null=True, default=None)
+    volunteer = serializers.SerializerMethodField()
+    attendance = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Signup
+        fields = ["id", "status", "waitlist_position", "created_at", "volunteer", "attendance"]
+
+    def get_volunteer(self, signup: Signup) -> dict:
+        v = signup.volunteer
+        return {"id": v.id, "name": v.name, "phone_masked": v.phone_masked,
+                "volunteer_number": v.volunteer_number}
+
+    def get_attendance(self, signup: Signup) -> dict | None:
+        return _attendance(signup)
+
+
+class CheckinCodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    refresh_after = serializers.IntegerField()
+
+
+class AttendanceRequestSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=100)
+    lat = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90,
+                                   required=False, allow_null=True)
+    lng = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180,
+                                   required=False, allow_null=True)
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attendance
+        fields = ["id", "signup", "shift", "checked_in_at", "checked_out_at"]
