@@ -17,6 +17,7 @@ from projects.serializers import (
     CheckinCodeSerializer,
     ProjectCreateSerializer,
     ProjectSerializer,
+    RecommendationSerializer,
     RosterEntrySerializer,
     ShiftCreateSerializer,
     ShiftSerializer,
@@ -79,6 +80,15 @@ class ProjectListApi(APIView):
         data.is_valid(raise_exception=True)
         project = services.project_create(user=request.user, **data.validated_data)
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectRecommendedApi(APIView):
+    @extend_schema(responses=RecommendationSerializer(many=True), summary="为我推荐的班次（含匹配原因）")
+    def get(self, request):
+        items = selectors.shift_recommendations(user=request.user)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(RecommendationSerializer(page, many=True).data)
 
 
 class ProjectDetailApi(APIView):

@@ -3,12 +3,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Region
 from organizations.models import Organization
+
+
+class ReadableJSONEncoder(DjangoJSONEncoder):
+    """Keeps Chinese text as is in stored JSON, so a tag like "陪伴" can be matched with a
+    plain text lookup on SQLite as well as PostgreSQL."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
 
 
 class ServiceProject(models.Model):
@@ -30,8 +40,8 @@ class ServiceProject(models.Model):
     address = models.CharField("地点", max_length=200, blank=True)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    skills = models.JSONField("所需技能", default=list, blank=True)
-    targets = models.JSONField("服务对象", default=list, blank=True)
+    skills = models.JSONField("所需技能", default=list, blank=True, encoder=ReadableJSONEncoder)
+    targets = models.JSONField("服务对象", default=list, blank=True, encoder=ReadableJSONEncoder)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)

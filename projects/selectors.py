@@ -152,3 +152,46 @@ def roster(*, shift: Shift) -> QuerySet[Signup]:
         .annotate(position=_waitlist_position())
         .order_by("status", "queue_number", "id")
     )
+
+
+def _region_closeness(home: str | None, place: str) -> tuple[int, str | None]:
+    """How close a project's region is to the volunteer's home region, by shared prefix."""
+    if not home:
+        return 0, None
+    for length, points, reason in ((12, 40, "就在您所在的社区"), (9, 30, "在您所在的街道"),
+                                   (6, 20, "在您所在的区县")):
+        if len(home) >= length and len(place) >= length and home[:length] == place[:length]:
+            return points, reason
+    return 0, None
+
+
+def shift_recommendations(*, user: User, limit: int = 50) -> list[dict]:
+    """Upcoming shifts with free seats that the volunteer can take, best first.
+
+    Excludes shifts already signed up for and shifts overlapping the volunteer's confirmed
+    ones. Ranking is deterministic: closeness of the project's region to the volunteer's
+    home, then the earliest start, then id; every reason is shown to the user."""
+    now = timezone.now()
+    mine = Signup.objects.filter(volunteer=user, status__in=Signup.ACTIVE)
+    confirmed = list(mine.filter(status=Signup.Status.CONFIRMED, shift__ends_at__gt=now)
+                     .values_list("shift__starts_at", "shift__ends_at"))
+    candidates = (
+        Shift.objects.filter(project__status=ServiceProject.Status.PUBLISHED, starts_at__gt=now,
+                             confirmed_count__lt=F("capacity"))
+        .exclude(id__in=mine.values("shift_id"))
+        .select_related("project__organization", "project__region")
+        .order_by("starts_at", "id")[: limit * 4]
+    )
+    home = user.region_id
+    ranked = []
+    for shift in candidates:
+        if any(start < shift.ends_at and shift.starts_at < end for start, end in confirmed):
+            continue
+        score, reason = _region_closeness(home, shift.project.region_id)
+        reasons = [reason] if reason else []
+        reasons.append(f"还有 {shift.seats_left} 个名额")
+        if confirmed:
+            reasons.append("与您已报名的班次时间不冲突")
+        ranked.append({"score": score, "reasons": reasons, "shift": shift})
+    ranked.sort(key=lambda r: (-r["score"], r["shift"].starts_at, r["shift"].id))
+    return ranked[:limit]

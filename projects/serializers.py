@@ -154,3 +154,13 @@ class AttendanceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attendance
         fields = ["id", "signup", "shift", "checked_in_at", "checked_out_at"]
+
+
+class RecommendationSerializer(serializers.Serializer):
+    score = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    shift = ShiftSerializer()
+    project = serializers.SerializerMethodField()
+
+    def get_project(self, item: dict) -> dict:
+        return ProjectSerializer(item["shift"].project).data

@@ -4,6 +4,7 @@ from projects import api
 
 urlpatterns = [
     path("projects/", api.ProjectListApi.as_view(), name="projects"),
+    path("projects/recommended/", api.ProjectRecommendedApi.as_view(), name="projects-recommended"),
     path("projects/<int:pk>/", api.ProjectDetailApi.as_view(), name="project"),
     path("projects/<int:pk>/publish/", api.ProjectPublishApi.as_view(), name="project-publish"),
     path("projects/<int:pk>/shifts/", api.ProjectShiftsApi.as_view(), name="project-shifts"),

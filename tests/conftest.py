@@ -9,7 +9,8 @@ from accounts.regions import regions_import
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every test database starts with the demo city's administrative divisions."""
+    """Every test database starts with the demo city's administrative divisions
+    (``tests.factories.region`` re-imports them after a transactional test's flush)."""
     with django_db_blocker.unblock():
         regions_import(city_code="4109")
 

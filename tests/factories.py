@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Region, StaffRole, User
+from accounts.regions import regions_import
 from organizations.models import Membership, Organization
 from projects.models import ServiceProject, Shift
 
@@ -17,6 +18,16 @@ STREET = "410902001"  # 中原路街道
 OTHER_STREET = "410902002"  # 胜利路街道
 COMMUNITY = "410902001001"  # 京东社区
 PASSWORD = "demo12345"
+
+
+def region(code: str) -> Region:
+    """The region ``code``, importing the demo city first if a transactional test's
+    flush removed it."""
+    found = Region.objects.filter(code=code).first()
+    if found is None:
+        regions_import(city_code=CITY)
+        found = Region.objects.get(code=code)
+    return found
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -32,7 +43,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class StaffFactory(UserFactory):
     staff_role = StaffRole.BUREAU
-    region = factory.LazyFunction(lambda: Region.objects.get(code=CITY))
+    region = factory.LazyFunction(lambda: region(CITY))
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -42,7 +53,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试社会工作服务中心{n}")
     org_type = Organization.Type.NON_ENTERPRISE
     registration_status = Organization.Registration.REGISTERED
-    region = factory.LazyFunction(lambda: Region.objects.get(code=STREET))
+    region = factory.LazyFunction(lambda: region(STREET))
 
 
 def social_worker(organization: Organization | None = None, **kwargs) -> User:
@@ -60,7 +71,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     owner = factory.LazyAttribute(lambda o: social_worker(o.organization))
     title = factory.Sequence(lambda n: f"社区服务项目{n}")
     description = "测试项目"
-    region = factory.LazyFunction(lambda: Region.objects.get(code=STREET))
+    region = factory.LazyFunction(lambda: region(STREET))
     address = "中原路街道京东社区"
     status = ServiceProject.Status.PUBLISHED
     published_at = factory.LazyFunction(timezone.now)

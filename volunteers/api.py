@@ -4,7 +4,7 @@ from rest_framework.views import APIView
 
 from config.pagination import PageNumberPagination
 from volunteers import selectors, services
-from volunteers.serializers import RejectSerializer, ServiceRecordSerializer, SummarySerializer
+from volunteers.serializers import AmendSerializer, RejectSerializer, ServiceRecordSerializer, SummarySerializer
 
 
 class ServiceRecordListApi(APIView):
@@ -34,6 +34,17 @@ class ServiceRecordRejectApi(APIView):
         record = services.service_record_reject(reviewer=request.user, record=record,
                                                 reason=data.validated_data["reason"])
         return Response(ServiceRecordSerializer(record).data)
+
+
+class ServiceRecordAmendApi(APIView):
+    @extend_schema(request=AmendSerializer, responses={201: ServiceRecordSerializer},
+                   summary="更正时长（生成新记录，原记录保留）")
+    def post(self, request, pk: int):
+        record = services.service_record_for_reviewer(user=request.user, record_id=pk)
+        data = AmendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = services.service_record_amend(reviewer=request.user, record=record, **data.validated_data)
+        return Response(ServiceRecordSerializer(new).data, status=201)
 
 
 class VolunteerSummaryApi(APIView):

@@ -16,6 +16,7 @@ class ServiceRecord(models.Model):
         PENDING = "pending", "待审核"
         APPROVED = "approved", "已通过"
         REJECTED = "rejected", "已驳回"
+        SUPERSEDED = "superseded", "已更正"
 
     class Source(models.TextChoices):
         CHECKIN = "checkin", "签到签退"
@@ -40,6 +41,10 @@ class ServiceRecord(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.CharField(max_length=200, blank=True)
+    # Append-only: an amendment is a new record pointing at the one it corrects.
+    corrects = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="corrected_by")
+    amend_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,7 +13,8 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceRecord
         fields = ["id", "volunteer", "project", "shift", "source", "started_at", "ended_at", "hours",
-                  "status", "reviewed_by", "reviewed_at", "reject_reason", "created_at"]
+                  "status", "reviewed_by", "reviewed_at", "reject_reason", "corrects", "amend_reason",
+                  "created_at"]
 
     def get_volunteer(self, record: ServiceRecord) -> dict:
         v = record.volunteer
@@ -29,6 +30,11 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
 
 
 class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(min_length=1, max_length=200)
+
+
+class AmendSerializer(serializers.Serializer):
+    hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0)
     reason = serializers.CharField(min_length=1, max_length=200)
 
 

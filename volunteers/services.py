@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from config.exceptions import Conflict, Forbidden
+from config.exceptions import Conflict, DomainError, Forbidden
 from notifications.models import Notification
 from notifications.services import notification_send
 from projects.models import Attendance
@@ -103,6 +103,35 @@ def _review(*, reviewer: User, record: ServiceRecord, status: str, reason: str =
                               body=f"您在「{title}」的服务时长未通过审核：{reason}",
                               data={"record_id": record.id, "reason": reason})
     return record
+
+
+def service_record_amend(*, reviewer: User, record: ServiceRecord, hours: Decimal, reason: str) -> ServiceRecord:
+    """Correct the hours of a pending or approved record without editing it: a new,
+    approved record carries the hours and points at the old one, which is superseded.
+    The old row is locked so that two amendments cannot both succeed."""
+    now = timezone.now()
+    with transaction.atomic():
+        old = ServiceRecord.objects.select_for_update().select_related("shift", "project").get(id=record.id)
+        if old.status not in (ServiceRecord.Status.PENDING, ServiceRecord.Status.APPROVED):
+            raise Conflict("not_amendable", "只有待审核或已通过的记录可以更正")
+        limit = Decimal(old.shift.length.total_seconds()) / Decimal(3600)
+        if hours > limit.quantize(_CENT, rounding=ROUND_DOWN):
+            raise DomainError("hours_exceed_shift", f"时长不能超过班次时长 {limit:.2f} 小时",
+                              fields={"hours": ["超过班次时长"]})
+        old.status = ServiceRecord.Status.SUPERSEDED
+        if old.reviewed_by_id is None:  # a pending record is reviewed by being amended
+            old.reviewed_by, old.reviewed_at = reviewer, now
+        old.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        new = ServiceRecord.objects.create(
+            volunteer_id=old.volunteer_id, shift=old.shift, project=old.project,
+            organization_id=old.organization_id, source=old.source, started_at=old.started_at,
+            ended_at=old.ended_at, hours=hours, status=ServiceRecord.Status.APPROVED,
+            reviewed_by=reviewer, reviewed_at=now, corrects=old, amend_reason=reason)
+        notification_send(recipient_id=new.volunteer_id, kind=Notification.Kind.RECORD_AMENDED,
+                          title="服务时长已更正",
+                          body=f"您在「{old.project.title}」的服务时长由 {old.hours} 小时更正为 {hours} 小时：{reason}",
+                          data={"record_id": new.id, "corrects": old.id, "hours": str(hours)})
+    return new
 
 
 def service_record_approve(*, reviewer: User, record: ServiceRecord) -> ServiceRecord:

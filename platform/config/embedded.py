@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Task
+from celery.contrib.django.task import DjangoTask
 from celery.result import AsyncResult
 from celery.schedules import schedule as interval_schedule
 from django.conf import settings
@@ -122,8 +123,9 @@ def embedded_enabled() -> bool:
     return settings.CELERY_EMBEDDED_WORKER and not settings.CELERY_TASK_ALWAYS_EAGER
 
 
-class PlatformTask(Task):
-    """Base task: in embedded mode calls go to the in-process worker thread."""
+class PlatformTask(DjangoTask):
+    """Base task (with ``delay_on_commit``): in embedded mode calls go to the in-process
+    worker thread."""
 
     def apply_async(self, args=None, kwargs=None, task_id=None, producer=None,
                     link=None, link_error=None, shadow=None, **options):

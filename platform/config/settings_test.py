@@ -8,4 +8,4 @@ os.environ.setdefault("CELERY_EMBEDDED_WORKER", "0")
 os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("SMS_THROTTLE", "1000/minute")
 
-from config.settings import *  # noqa: E402, F403
+from config.settings import *  # noqa: F403

@@ -15,6 +15,7 @@ class Notification(models.Model):
         RECORD_CREATED = "record_created", "服务记录待审核"
         RECORD_APPROVED = "record_approved", "服务时长已通过"
         RECORD_REJECTED = "record_rejected", "服务时长被驳回"
+        RECORD_AMENDED = "record_amended", "服务时长已更正"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications")
