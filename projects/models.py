@@ -58,14 +58,16 @@ class ServiceProject(models.Model):
 class Shift(models.Model):
     """A time slot of a project with a fixed number of seats.
 
-    ``confirmed_count`` and ``waitlist_seq`` are changed only while the row is locked
-    (``select_for_update``), and the database refuses more confirmations than seats."""
+    ``confirmed_count``, ``waitlisted_count`` and ``waitlist_seq`` are changed only while
+    the row is locked (``select_for_update``), and the database refuses more confirmations
+    than seats. The counters spare the shift list a join over all sign-ups."""
 
     project = models.ForeignKey(ServiceProject, on_delete=models.CASCADE, related_name="shifts")
     starts_at = models.DateTimeField("开始时间")
     ends_at = models.DateTimeField("结束时间")
     capacity = models.PositiveIntegerField("名额")
     confirmed_count = models.PositiveIntegerField(default=0)
+    waitlisted_count = models.PositiveIntegerField(default=0)
     waitlist_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -122,10 +122,7 @@ def shift_list(*, user: User, project: ServiceProject, when: str = "upcoming") -
         qs = qs.filter(ends_at__gt=now)
     elif when == "past":
         qs = qs.filter(ends_at__lte=now)
-    qs = qs.annotate(
-        waitlisted_count=Count("signups", filter=Q(signups__status=Signup.Status.WAITLISTED))
-    ).order_by("starts_at", "id")
-    return qs
+    return qs.order_by("starts_at", "id")
 
 
 def my_signups_by_shift(*, user: User, shift_ids: list[int]) -> dict[int, Signup]:

@@ -51,7 +51,6 @@ class MySignupBriefSerializer(serializers.Serializer):
 
 
 class ShiftSerializer(serializers.ModelSerializer):
-    waitlisted_count = serializers.IntegerField(read_only=True, default=0)
     seats_left = serializers.IntegerField(read_only=True)
     my_signup = serializers.SerializerMethodField()
 

@@ -23,7 +23,6 @@ from notifications.services import notification_send
 from organizations.models import Membership, Organization
 from projects.checkin import checkin_code_verify
 from projects.models import Attendance, ServiceProject, Shift, Signup
-from projects.selectors import waitlist_position
 
 MAX_SHIFT_HOURS = 24
 MAX_CAPACITY = 10_000
@@ -91,7 +90,15 @@ def signup_create(*, volunteer: User, shift_id: int) -> Signup:
     """Sign up for a shift: confirmed while seats remain, waitlisted in order after.
 
     Locks the shift row, so the seat count read here is the one written back; the check
-    constraint ``shift_never_overbooked`` backs this up in the database."""
+    constraint ``shift_never_overbooked`` backs this up in the database. A repeat sign-up
+    is caught by the partial unique constraint, which rolls the whole change back."""
+    try:
+        return _signup_create(volunteer=volunteer, shift_id=shift_id)
+    except IntegrityError:
+        raise Conflict("already_signed_up", "您已报名该班次") from None
+
+
+def _signup_create(*, volunteer: User, shift_id: int) -> Signup:
     now = timezone.now()
     with transaction.atomic():
         shift = _lock_shift(shift_id)
@@ -100,24 +107,20 @@ def signup_create(*, volunteer: User, shift_id: int) -> Signup:
             raise DomainError("project_not_published", "该项目未发布，暂不能报名", status_code=409)
         if now >= shift.starts_at:
             raise DomainError("shift_started", "该班次已开始或已结束，不能报名", status_code=409)
-        if Signup.objects.filter(shift=shift, volunteer=volunteer, status__in=Signup.ACTIVE).exists():
-            raise Conflict("already_signed_up", "您已报名该班次")
         if shift.confirmed_count < shift.capacity:
             status, queue_number = Signup.Status.CONFIRMED, None
             Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") + 1)
         else:
             status, queue_number = Signup.Status.WAITLISTED, shift.waitlist_seq + 1
-            Shift.objects.filter(id=shift.id).update(waitlist_seq=queue_number)
-        try:
-            with transaction.atomic():
-                signup = Signup.objects.create(
-                    shift=shift, volunteer=volunteer, status=status, queue_number=queue_number,
-                    created_at=now, confirmed_at=now if status == Signup.Status.CONFIRMED else None,
-                )
-        except IntegrityError:
-            raise Conflict("already_signed_up", "您已报名该班次") from None
+            Shift.objects.filter(id=shift.id).update(waitlist_seq=queue_number,
+                                                     waitlisted_count=F("waitlisted_count") + 1)
+        signup = Signup.objects.create(
+            shift=shift, volunteer=volunteer, status=status, queue_number=queue_number,
+            created_at=now, confirmed_at=now if status == Signup.Status.CONFIRMED else None,
+        )
         signup.shift = shift
-        signup.position = waitlist_position(signup=signup)
+        # Everyone ahead in the queue is still waiting: promotion always takes the head.
+        signup.position = (shift.waitlisted_count + 1) if queue_number else None
         when = _fmt(shift.starts_at)
         if status == Signup.Status.CONFIRMED:
             notification_send(recipient_id=volunteer.id, kind=Notification.Kind.SIGNUP_CONFIRMED,
@@ -158,6 +161,8 @@ def signup_cancel(*, user: User, signup_id: int) -> Signup:
         signup.save(update_fields=["status", "cancelled_at"])
         if was_confirmed:
             _promote_first_waitlisted(shift=shift, now=now)
+        else:
+            Shift.objects.filter(id=shift.id).update(waitlisted_count=F("waitlisted_count") - 1)
         notification_send(recipient_id=user.id, kind=Notification.Kind.SIGNUP_CANCELLED,
                           title="报名已取消",
                           body=f"您已取消「{shift.project.title}」{_fmt(shift.starts_at)} 的报名。",
@@ -179,6 +184,7 @@ def _promote_first_waitlisted(*, shift: Shift, now: datetime) -> Signup | None:
         status=Signup.Status.CONFIRMED, confirmed_at=now)
     if promoted != 1:  # impossible while the shift is locked; refuse rather than overbook
         raise Conflict("concurrent_change", "报名状态已变化，请重试")
+    Shift.objects.filter(id=shift.id).update(waitlisted_count=F("waitlisted_count") - 1)
     notification_send(recipient_id=head.volunteer_id, kind=Notification.Kind.SIGNUP_PROMOTED,
                       title="候补转正", body=f"有人取消了报名，您已获得「{shift.project.title}」"
                       f"{_fmt(shift.starts_at)} 的名额。",

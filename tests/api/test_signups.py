@@ -54,7 +54,7 @@ def test_cancelling_a_confirmed_seat_promotes_the_first_waitlisted_exactly_once(
     assert mine[0]["waitlist_position"] == 1
     assert_error(client_for(first).post(f"/api/v1/signups/{seat['id']}/cancel/"), 409, "already_cancelled")
     shift.refresh_from_db()
-    assert shift.confirmed_count == 1
+    assert (shift.confirmed_count, shift.waitlisted_count) == (1, 1)
 
 
 def test_cancelling_a_waitlisted_sign_up_promotes_nobody(client_for):
@@ -66,6 +66,9 @@ def test_cancelling_a_waitlisted_sign_up_promotes_nobody(client_for):
     client_for(second).post(f"/api/v1/signups/{waiting['id']}/cancel/")
     assert Signup.objects.filter(status="confirmed").count() == 1
     assert Signup.objects.get(volunteer=third).status == "waitlisted"
+    shift.refresh_from_db()
+    assert (shift.confirmed_count, shift.waitlisted_count) == (1, 1)
+    assert client_for(third).get("/api/v1/signups/?mine=1").json()["results"][0]["waitlist_position"] == 1
 
 
 def test_a_freed_seat_without_waitlist_is_returned(client_for):

@@ -1,5 +1,4 @@
-import { reactive } from 'vue'
-import { showNotify } from 'vant'
+import { onScopeDispose, reactive } from 'vue'
 import { api, nextPath } from './api'
 import type { Notification, Paginated } from './types'
 
@@ -14,7 +13,72 @@ export const inbox = reactive<{
   unread: number
   connected: boolean
   started: boolean
-}>({ items: [], next: null, unread: 0, connected: false, started: false })
+  /** The first page (or a catch-up) has answered: an empty list now means "no messages". */
+  loaded: boolean
+}>({ items: [], next: null, unread: 0, connected: false, started: false, loaded: false })
+
+/**
+ * Live listeners: every notification that is new to this tab (pushed over the socket or
+ * found by a catch-up) is passed to them. `announce` is false for what arrived before the
+ * inbox had a baseline (old news: update data, but do not pop up a banner for it).
+ */
+export type NotificationListener = (n: Notification, announce: boolean) => void
+const listeners = new Set<NotificationListener>()
+
+export function onNotification(fn: NotificationListener): () => void {
+  listeners.add(fn)
+  return () => {
+    listeners.delete(fn)
+  }
+}
+
+/** `onNotification` for a component's setup(): unsubscribes when the component goes away. */
+export function useNotifications(fn: NotificationListener): void {
+  onScopeDispose(onNotification(fn))
+}
+
+/**
+ * Wrap a reload so that a burst of notifications costs at most one request in flight plus
+ * one queued re-run (which starts after the current one, so the freshest answer lands last).
+ * The returned promise settles once the data is at least as fresh as the call.
+ */
+export function coalesce(fn: () => Promise<unknown>): () => Promise<void> {
+  let running: Promise<void> | null = null
+  let queued: Promise<void> | null = null
+  const trigger = (): Promise<void> => {
+    if (!running) {
+      running = Promise.resolve()
+        .then(fn)
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => {
+          running = null
+        })
+      return running
+    }
+    if (!queued) {
+      queued = running.then(() => {
+        queued = null
+        return trigger()
+      })
+    }
+    return queued
+  }
+  return trigger
+}
+
+/** The kinds that change a volunteer's sign-ups / service records. */
+export const isSignupKind = (kind: string): boolean => kind.startsWith('signup_')
+export const isRecordKind = (kind: string): boolean => kind.startsWith('record_')
+
+/** A number from a notification's `data` (ids arrive as JSON numbers; tolerate strings). */
+export function dataId(n: Notification, key: string): number | null {
+  const v = n.data?.[key]
+  const num = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN
+  return Number.isFinite(num) ? num : null
+}
 
 let lastId = 0
 let socket: WebSocket | null = null
@@ -35,8 +99,13 @@ function addNew(n: Notification, announce: boolean): void {
   inbox.items.sort((a, b) => b.id - a.id)
   if (n.id > lastId) lastId = n.id
   if (!n.read_at) inbox.unread += 1
-  if (announce) {
-    showNotify({ type: 'primary', message: n.body ? `${n.title}：${n.body}` : n.title, duration: 4000 })
+  // The banner itself is drawn by components/LiveNotice.vue (one of these listeners).
+  for (const fn of Array.from(listeners)) {
+    try {
+      fn(n, announce)
+    } catch (e) {
+      console.error('notification listener failed', e)
+    }
   }
 }
 
@@ -47,6 +116,7 @@ async function loadFirstPage(): Promise<void> {
   lastId = inbox.items.reduce((m, n) => Math.max(m, n.id), lastId)
   recount(page.unread)
   baseline = true
+  inbox.loaded = true
 }
 
 let catchingUp: Promise<void> | null = null
@@ -71,6 +141,7 @@ async function fetchAfterLast(): Promise<void> {
     path = nextPath(page.next)
   }
   baseline = true
+  inbox.loaded = true
 }
 
 export async function loadMore(): Promise<boolean> {
@@ -208,6 +279,7 @@ export function stopNotifications(): void {
   inbox.next = null
   inbox.unread = 0
   inbox.connected = false
+  inbox.loaded = false
   lastId = 0
   baseline = false
 }
