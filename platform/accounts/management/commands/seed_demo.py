@@ -49,19 +49,19 @@ STAFF = [
 ]
 
 PROJECTS = [
-    # title, description, skills, targets, (lat, lng), address
+    # title, description, skills, targets, (lat, lng), address, region (street or community)
     ("京东社区独居老人探访", "每周探访社区独居老人，陪伴聊天、测量血压、检查居家安全。", ["陪伴", "医护"],
-     ["elderly"], (35.7621, 115.0292), "华龙区中原路街道京东社区党群服务中心"),
+     ["elderly"], (35.7621, 115.0292), "华龙区中原路街道京东社区党群服务中心", "410902001001"),
     ("助残康复陪伴", "协助社工为残障人士开展康复训练和外出陪伴。", ["康复", "陪伴"], ["disabled"],
-     (35.7689, 115.0405), "华龙区胜利路街道残疾人之家"),
+     (35.7689, 115.0405), "华龙区胜利路街道残疾人之家", "410902002"),
     ("四点半课堂", "为双职工家庭儿童提供课后作业辅导和阅读活动。", ["辅导", "阅读"], ["children"],
-     (35.7552, 115.0211), "华龙区中原路街道玉北社区活动室"),
+     (35.7552, 115.0211), "华龙区中原路街道玉北社区活动室", "410902001002"),
     ("社区环境清洁日", "清理楼道小广告、公共区域垃圾，倡导垃圾分类。", ["体力"], ["residents"],
-     (35.7605, 115.0330), "华龙区中原路街道京东社区广场"),
+     (35.7605, 115.0330), "华龙区中原路街道京东社区广场", "410902001001"),
     ("困难家庭政策宣讲", "上门为困难家庭讲解低保、临时救助等政策，协助填写申请。", ["政策", "法律"],
-     ["difficulty"], (35.7701, 115.0188), "华龙区胜利路街道便民服务中心"),
+     ["difficulty"], (35.7701, 115.0188), "华龙区胜利路街道便民服务中心", "410902002"),
     ("重阳节文艺汇演", "筹备与服务社区老年人文艺汇演：布置场地、引导、茶歇。", ["文艺", "组织"],
-     ["elderly"], (35.7640, 115.0260), "华龙区中原路街道京东社区文化广场"),
+     ["elderly"], (35.7640, 115.0260), "华龙区中原路街道京东社区文化广场", "410902001001"),
 ]
 
 
@@ -134,13 +134,13 @@ class Command(BaseCommand):
         worker = User.objects.get(phone="13800000004")
         now = timezone.now()
         today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-        for index, (title, desc, skills, targets, (lat, lng), address) in enumerate(PROJECTS):
+        for index, (title, desc, skills, targets, (lat, lng), address, region) in enumerate(PROJECTS):
             org = orgs[index % 2]
             project, created = ServiceProject.objects.get_or_create(
                 organization=org, title=title,
                 defaults=dict(owner=worker, description=desc, skills=skills, targets=targets,
                               lat=Decimal(str(lat)), lng=Decimal(str(lng)), address=address,
-                              region_id=org.region_id if len(org.region_id) >= 9 else "410902001",
+                              region_id=region,
                               status=ServiceProject.Status.PUBLISHED, published_at=now - timedelta(days=60)))
             if not created:
                 continue
