@@ -21,4 +21,4 @@ COPY --from=frontend /src/frontend/dist/ frontend/dist/
 RUN useradd --system --home /app platform && mkdir -p var && chown platform var
 USER platform
 EXPOSE 8000
-CMD ["python", "-m", "uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "3", "--lifespan", "on", "--no-access-log", "--proxy-headers"]
+CMD ["python", "-m", "uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--lifespan", "on", "--no-access-log", "--proxy-headers"]
