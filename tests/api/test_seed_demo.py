@@ -1,3 +1,5 @@
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -21,7 +23,7 @@ def _counts():
 
 
 def test_seed_demo_creates_the_demo_accounts_and_a_live_first_screen():
-    call_command("seed_demo", "--volunteers", "30", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--volunteers", "30", stdout=StringIO())
     for phone, role in DEMO_STAFF.items():
         user = User.objects.get(phone=phone)
         assert user.staff_role == role and user.region_id and user.check_password("demo12345")
@@ -40,15 +42,15 @@ def test_seed_demo_creates_the_demo_accounts_and_a_live_first_screen():
 
 
 def test_seed_demo_twice_neither_fails_nor_duplicates():
-    call_command("seed_demo", "--volunteers", "10", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--volunteers", "10", stdout=StringIO())
     first = _counts()
-    call_command("seed_demo", "--volunteers", "10", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--volunteers", "10", stdout=StringIO())
     assert _counts() == first
 
 
 def test_more_volunteers_can_be_added_later():
-    call_command("seed_demo", "--volunteers", "5", stdout=open("/dev/null", "w"))
-    call_command("seed_demo", "--volunteers", "25", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--volunteers", "5", stdout=StringIO())
+    call_command("seed_demo", "--volunteers", "25", stdout=StringIO())
     volunteers = User.objects.filter(phone__gte="13800001000", phone__lt="13800002000")
     assert volunteers.count() == 25
     assert volunteers.filter(volunteer_number__isnull=True).count() == 0
