@@ -43,6 +43,7 @@ def _assert_seats_consistent(shift: Shift, *, confirmed: int, waitlisted: int) -
     assert by_status[Signup.Status.CONFIRMED] == confirmed
     assert by_status[Signup.Status.WAITLISTED] == waitlisted
     assert shift.confirmed_count == confirmed
+    assert shift.waitlisted_count == waitlisted
     assert shift.confirmed_count <= shift.capacity
     return signups
 
@@ -59,8 +60,9 @@ def _fill_in_order(shift: Shift, volunteers) -> list[Signup]:
                            queue_number=index - shift.capacity + 1 if queued else None,
                            created_at=now, confirmed_at=None if queued else now))
     Signup.objects.bulk_create(rows)
+    queued = max(len(rows) - shift.capacity, 0)
     Shift.objects.filter(id=shift.id).update(confirmed_count=min(len(rows), shift.capacity),
-                                             waitlist_seq=max(len(rows) - shift.capacity, 0))
+                                             waitlisted_count=queued, waitlist_seq=queued)
     return list(Signup.objects.filter(shift=shift).select_related("volunteer").order_by("id"))
 
 
