@@ -1,9 +1,12 @@
 """Writes for projects, shifts, sign-ups and attendance.
 
-Locking: every change to a shift's seats locks the shift row first and then the sign-up
-rows it touches, always in that order, so concurrent sign-ups and cancellations on one
-shift queue up behind each other instead of deadlocking. On SQLite ``select_for_update``
-is a no-op, but transactions begin IMMEDIATE (settings), which serialises writers."""
+Locking: to avoid deadlocks the lock order is always the volunteer's user row, then the
+shift row, then the sign-up rows it touches. The user lock serialises one volunteer's
+sign-ups (so two overlapping shifts cannot both be confirmed); the shift lock serialises
+the seats. Promotion from a waitlist needs another volunteer's user row while holding a
+shift: it takes it with SKIP LOCKED, never waiting, so it cannot close a cycle. On SQLite
+``select_for_update`` is a no-op, but transactions begin IMMEDIATE (settings), which
+serialises writers."""
 
 from __future__ import annotations
 
@@ -98,15 +101,25 @@ def signup_create(*, volunteer: User, shift_id: int) -> Signup:
         raise Conflict("already_signed_up", "您已报名该班次") from None
 
 
+def _overlapping_confirmed(*, volunteer_ids, shift: Shift):
+    return Signup.objects.filter(
+        volunteer_id__in=volunteer_ids, status=Signup.Status.CONFIRMED,
+        shift__starts_at__lt=shift.ends_at, shift__ends_at__gt=shift.starts_at,
+    ).exclude(shift_id=shift.id)
+
+
 def _signup_create(*, volunteer: User, shift_id: int) -> Signup:
     now = timezone.now()
     with transaction.atomic():
+        User.objects.select_for_update().filter(id=volunteer.id).exists()
         shift = _lock_shift(shift_id)
         project = shift.project
         if project.status != ServiceProject.Status.PUBLISHED:
             raise DomainError("project_not_published", "该项目未发布，暂不能报名", status_code=409)
         if now >= shift.starts_at:
             raise DomainError("shift_started", "该班次已开始或已结束，不能报名", status_code=409)
+        if _overlapping_confirmed(volunteer_ids=[volunteer.id], shift=shift).exists():
+            raise Conflict("time_conflict", "您已确认的另一个班次与该班次时间重叠")
         if shift.confirmed_count < shift.capacity:
             status, queue_number = Signup.Status.CONFIRMED, None
             Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") + 1)
@@ -150,6 +163,7 @@ def signup_cancel(*, user: User, signup_id: int) -> Signup:
     now = timezone.now()
     shift_id = signup_for_volunteer(user=user, signup_id=signup_id).shift_id
     with transaction.atomic():
+        User.objects.select_for_update().filter(id=user.id).exists()
         shift = _lock_shift(shift_id)
         signup = Signup.objects.select_for_update().get(id=signup_id)
         if signup.status == Signup.Status.CANCELLED:
@@ -173,10 +187,24 @@ def signup_cancel(*, user: User, signup_id: int) -> Signup:
 
 
 def _promote_first_waitlisted(*, shift: Shift, now: datetime) -> Signup | None:
-    """Give the seat freed on a locked shift to the head of its waitlist, or free it."""
-    head = (Signup.objects.select_for_update()
-            .filter(shift=shift, status=Signup.Status.WAITLISTED)
-            .order_by("queue_number").first())
+    """Give the seat freed on a locked shift to the first on its waitlist who can take it,
+    or free the seat. A volunteer who has meanwhile confirmed an overlapping shift keeps
+    their place but is passed over; so is one whose own sign-up is in flight right now
+    (their user row is locked: SKIP LOCKED instead of waiting, see the module docstring)."""
+    queue = list(Signup.objects.select_for_update()
+                 .filter(shift=shift, status=Signup.Status.WAITLISTED).order_by("queue_number"))
+    busy = set(_overlapping_confirmed(volunteer_ids=[s.volunteer_id for s in queue], shift=shift)
+               .values_list("volunteer_id", flat=True))
+    head = None
+    for candidate in queue:
+        if candidate.volunteer_id in busy:
+            continue
+        if not User.objects.select_for_update(skip_locked=True).filter(id=candidate.volunteer_id).exists():
+            continue
+        if _overlapping_confirmed(volunteer_ids=[candidate.volunteer_id], shift=shift).exists():
+            continue  # confirmed elsewhere between our read and our lock
+        head = candidate
+        break
     if head is None:
         Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") - 1)
         return None

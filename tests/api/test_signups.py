@@ -121,8 +121,8 @@ def test_a_started_shift_cannot_be_cancelled(client_for):
 
 def test_my_sign_ups_list_only_mine(client_for, django_assert_max_num_queries):
     me, other = UserFactory(), UserFactory()
-    for _ in range(5):
-        _signup(client_for, me, ShiftFactory())
+    for day in range(5):
+        _signup(client_for, me, ShiftFactory(starts_at=timezone.now() + timedelta(days=day + 1)))
     _signup(client_for, other, ShiftFactory())
     client = client_for(me)
     with django_assert_max_num_queries(3):  # token, count, page
@@ -148,3 +148,31 @@ def test_database_refuses_two_active_sign_ups_of_one_volunteer():
     Signup.objects.create(shift=shift, volunteer=user, status="confirmed")
     with pytest.raises(IntegrityError), transaction.atomic():
         Signup.objects.create(shift=shift, volunteer=user, status="waitlisted", queue_number=1)
+
+
+def test_a_volunteer_cannot_hold_two_overlapping_confirmed_shifts(client_for):
+    first = ShiftFactory()
+    clash = ShiftFactory(starts_at=first.starts_at + timedelta(hours=1))
+    adjacent = ShiftFactory(starts_at=first.ends_at)
+    user = UserFactory()
+    assert _signup(client_for, user, first).status_code == 201
+    assert_error(_signup(client_for, user, clash), 409, "time_conflict")
+    assert not Signup.objects.filter(shift=clash).exists()
+    clash.refresh_from_db()
+    assert clash.confirmed_count == 0
+    assert _signup(client_for, user, adjacent).json()["status"] == "confirmed"  # touching is not overlapping
+
+
+def test_promotion_passes_over_a_volunteer_now_busy_elsewhere(client_for):
+    shift = ShiftFactory(capacity=1)
+    holder, busy, free = UserFactory(), UserFactory(), UserFactory()
+    seat = _signup(client_for, holder, shift).json()
+    _signup(client_for, busy, shift)
+    _signup(client_for, free, shift)
+    elsewhere = ShiftFactory(starts_at=shift.starts_at + timedelta(minutes=30))
+    assert _signup(client_for, busy, elsewhere).json()["status"] == "confirmed"
+    client_for(holder).post(f"/api/v1/signups/{seat['id']}/cancel/")
+    assert Signup.objects.get(shift=shift, volunteer=free).status == "confirmed"
+    assert Signup.objects.get(shift=shift, volunteer=busy).status == "waitlisted"  # keeps its place
+    shift.refresh_from_db()
+    assert (shift.confirmed_count, shift.waitlisted_count) == (1, 1)

@@ -1,12 +1,13 @@
-"""Sign-ups and cancellations racing on one shift, with committed data on PostgreSQL.
+"""Sign-ups and cancellations racing, with committed data on PostgreSQL.
 
 Every test releases its threads through a barrier so that they really collide on the
-shift's row lock (projects.services: shift first, then sign-ups)."""
+locks of projects.services (the volunteer, then the shift, then sign-ups)."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -215,3 +216,18 @@ def test_cancellations_and_new_signups_racing_keep_the_shift_full_and_promote_in
     assert set(told.values()) == {1}
     assert {r.volunteer_id for r in promoted} <= set(told)
     assert set(told) - {r.volunteer_id for r in promoted} <= {s.volunteer_id for s in leaving_waitlisted}
+
+
+def test_one_volunteer_racing_for_five_overlapping_shifts_is_confirmed_on_exactly_one():
+    start = timezone.now() + timedelta(days=2)
+    shifts = [ShiftFactory(capacity=5, starts_at=start + timedelta(minutes=10 * i)) for i in range(5)]
+    (volunteer,) = make_volunteers(1, prefix="135")
+
+    outcomes = run_together(lambda shift_id: signup_create(volunteer=volunteer, shift_id=shift_id),
+                            [(shift.id,) for shift in shifts])
+
+    errors = _errors(outcomes)
+    assert len(errors) == 4
+    assert all(isinstance(e, Conflict) and e.code == "time_conflict" for e in errors), errors
+    assert Signup.objects.filter(volunteer=volunteer, status=Signup.Status.CONFIRMED).count() == 1
+    assert sum(Shift.objects.filter(id__in=[s.id for s in shifts]).values_list("confirmed_count", flat=True)) == 1
