@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from accounts.models import Region, StaffRole, User
 from accounts.regions import regions_import
+from organizations.credit_code import credit_code_make
+from organizations.demo import city_registry_seed
 from organizations.models import Membership, Organization
 from projects.models import Attendance, ServiceProject, Shift, Signup
 from volunteers.models import ServiceRecord
@@ -39,7 +41,9 @@ ORGANIZATIONS = [
     ("濮阳市慈善基金会", "foundation", "registered", "city", False, "4109"),
     ("京东社区邻里互助会", "social_group", "filed", "county", True, "410902001001"),
     ("玉北社区文体队", "social_group", "filed", "county", True, "410902001002"),
-    ("胜利路街道助残服务队", "social_group", "ledger", "county", True, "410902002"),
+    # Filed rather than a 台账 group: every demo organization then falls in a cell of the
+    # source document's figures, so ``--scale city`` reproduces them exactly.
+    ("胜利路街道助残服务队", "social_group", "filed", "county", True, "410902002"),
 ]
 
 STAFF = [
@@ -75,8 +79,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--volunteers", type=int, default=20, help="志愿者数量（默认 20）")
+        parser.add_argument("--scale", choices=["demo", "city"], default="demo",
+                            help="city：按来源文件生成全市社会组织台账（2024 家登记、16663 家备案）")
 
-    def handle(self, *args, volunteers: int, **options):
+    def handle(self, *args, volunteers: int, scale: str = "demo", **options):
         rng = random.Random(4109)
         regions_import(city_code="4109")
         password_hash = make_password(settings.DEMO_PASSWORD)
@@ -85,15 +91,35 @@ class Command(BaseCommand):
             self._staff(password_hash, orgs)
             vols = self._volunteers(volunteers, password_hash, rng)
             self._projects(orgs, vols, rng)
+        if scale == "city":
+            result = city_registry_seed(city_code="4109")
+            self.stdout.write(f"全市社会组织台账：新增 {result['created']} 家，移除 {result['deleted']} 家。")
+            if result["over"]:
+                self.stderr.write(f"以下分类的现有组织多于来源文件的数字，统计无法与之一致：{result['over']}")
         self._print_accounts(volunteers)
 
     def _organizations(self) -> list[Organization]:
         orgs = []
-        for name, org_type, reg, level, community, region in ORGANIZATIONS:
-            org, _ = Organization.objects.get_or_create(
+        for index, (name, org_type, reg, level, community, region) in enumerate(ORGANIZATIONS):
+            canonical = dict(org_type=org_type, registration_status=reg, authority_level=level,
+                             is_community=community)
+            org, created = Organization.objects.get_or_create(
                 name=name, region_id=region,
-                defaults=dict(org_type=org_type, registration_status=reg, authority_level=level,
-                              is_community=community, description=f"{name}，扎根社区，服务居民。"))
+                defaults=dict(**canonical, description=f"{name}，扎根社区，服务居民。",
+                              tier="civil_affairs" if reg == "registered" else "street_managed",
+                              person_in_charge=_name(index + 100), individual_members=12 + index * 3))
+            # An older demo database may hold these under other attributes (the support
+            # team was a 台账 group once): bring them back so the city figures stay exact.
+            changed = [key for key, value in canonical.items() if getattr(org, key) != value]
+            if reg == "registered" and not org.credit_code:
+                org.credit_code = credit_code_make(org_type=org_type, region_code=region, serial=990_000 + index)
+                changed.append("credit_code")
+            if not created and changed:
+                for key in canonical:
+                    setattr(org, key, canonical[key])
+                org.save(update_fields=changed)
+            elif created and changed:
+                org.save(update_fields=["credit_code"])
             orgs.append(org)
         return orgs
 

@@ -1,0 +1,126 @@
+"""Venues, bookable rooms, and the brand showcase.
+
+Booking locks the room row (``select_for_update``) before looking for overlapping
+confirmed bookings, so two requests for the same slot queue up and the second sees
+the first; on PostgreSQL the exclusion constraint ``booking_no_overlap`` backs it
+(migration 0003). On SQLite transactions begin IMMEDIATE, which serialises writers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Region, User
+from config.exceptions import Conflict, DomainError, Forbidden
+from organizations.models import Membership, Organization, OrganizationEvent, Room, RoomBooking, Venue
+from organizations.selectors import SENIOR_STAFF, governs, organization_for_editor
+
+MAX_BOOKING = timedelta(hours=12)
+MAX_AHEAD = timedelta(days=180)
+
+
+def venue_create(*, user: User, name: str, region: Region, kind: str = Venue.Kind.OTHER,
+                 address: str = "") -> Venue:
+    if not governs(user=user, region_code=region.code):
+        raise Forbidden("outside_jurisdiction", "该区划不在您的管辖范围内", fields={"region": ["不在管辖范围内"]})
+    if Venue.objects.filter(region=region, name=name.strip()).exists():
+        raise Conflict("duplicate_name", "该区划内已有同名场地", fields={"name": ["名称重复"]})
+    return Venue.objects.create(name=name.strip(), region=region, kind=kind, address=address)
+
+
+def room_create(*, user: User, venue_id: int, name: str, capacity: int = 20) -> Room:
+    venue = Venue.objects.filter(id=venue_id).first()
+    if venue is None:
+        raise Http404
+    if not governs(user=user, region_code=venue.region_id):
+        raise Forbidden("permission_denied", "该场地不在您的管辖范围内")
+    if venue.rooms.filter(name=name.strip()).exists():
+        raise Conflict("duplicate_name", "该场地已有同名活动室", fields={"name": ["名称重复"]})
+    return Room.objects.create(venue=venue, name=name.strip(), capacity=capacity)
+
+
+def _may_book(*, user: User, room: Room, organization: Organization) -> bool:
+    if governs(user=user, region_code=room.venue.region_id):
+        return True
+    return (organization.venue_id == room.venue_id
+            and Membership.objects.filter(user=user, organization=organization).exists())
+
+
+def booking_create(*, user: User, room_id: int, organization: Organization, starts_at: datetime,
+                   ends_at: datetime, purpose: str = "") -> RoomBooking:
+    """Book a room for an organization hosted at its venue (its members) or for any
+    organization (staff governing the venue). 409 ``room_booked`` on any overlap."""
+    errors: dict[str, list[str]] = {}
+    now = timezone.now()
+    if starts_at <= now:
+        errors["starts_at"] = ["开始时间必须晚于当前时间"]
+    elif starts_at - now > MAX_AHEAD:
+        errors["starts_at"] = ["最多提前 180 天预约"]
+    if ends_at <= starts_at:
+        errors["ends_at"] = ["结束时间必须晚于开始时间"]
+    elif ends_at - starts_at > MAX_BOOKING:
+        errors["ends_at"] = ["单次预约不超过 12 小时"]
+    if errors:
+        raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        # The room row is the lock every booking of this room queues behind.
+        room = Room.objects.select_for_update(of=("self",)).select_related("venue").filter(id=room_id).first()
+        if room is None:
+            raise Http404
+        if not _may_book(user=user, room=room, organization=organization):
+            raise Forbidden("permission_denied", "只有入驻该场地的组织成员或管辖工作人员可以预约")
+        if not room.is_bookable:
+            raise DomainError("not_bookable", "该活动室暂不开放预约", fields={"room": ["不可预约"]})
+        if organization.status != Organization.Status.ACTIVE:
+            raise DomainError("organization_inactive", "该组织当前不能预约场地",
+                              fields={"organization": ["非正常状态"]})
+        clash = room.bookings.filter(status=RoomBooking.Status.CONFIRMED, starts_at__lt=ends_at,
+                                     ends_at__gt=starts_at).first()
+        if clash is not None:
+            raise Conflict("room_booked", "该时段已被预约", fields={"starts_at": [f"与预约 #{clash.id} 冲突"]})
+        try:
+            with transaction.atomic():
+                return RoomBooking.objects.create(room=room, organization=organization, booked_by=user,
+                                                  starts_at=starts_at, ends_at=ends_at, purpose=purpose)
+        except IntegrityError:
+            raise Conflict("room_booked", "该时段已被预约", fields={"starts_at": ["时段冲突"]}) from None
+
+
+def booking_cancel(*, user: User, booking_id: int) -> RoomBooking:
+    """The booker or governing staff cancel; compare-and-set on the status."""
+    booking = RoomBooking.objects.select_related("room__venue").filter(id=booking_id).first()
+    if booking is None:
+        raise Http404
+    if booking.booked_by_id != user.id and not governs(user=user, region_code=booking.room.venue.region_id):
+        raise Forbidden("permission_denied", "只有预约人或管辖工作人员可以取消")
+    changed = RoomBooking.objects.filter(id=booking.id, status=RoomBooking.Status.CONFIRMED).update(
+        status=RoomBooking.Status.CANCELLED, cancelled_at=timezone.now())
+    if changed != 1:
+        raise Conflict("already_cancelled", "该预约已取消")
+    booking.refresh_from_db(fields=["status", "cancelled_at"])
+    return booking
+
+
+def brand_update(*, user: User, organization_id: int, data: dict) -> Organization:
+    """Street or bureau staff award or withdraw the brand flag; the organization's admin
+    and governing staff keep its story, photos and linked projects."""
+    with transaction.atomic():
+        org = organization_for_editor(user=user, organization_id=organization_id, lock=True)
+        if "is_brand" in data and not (governs(user=user, region_code=org.region_id)
+                                       and user.staff_role in SENIOR_STAFF):
+            raise Forbidden("permission_denied", "品牌组织由街道或民政部门认定", fields={"is_brand": ["无权认定"]})
+        projects = data.pop("brand_projects", None)
+        if projects is not None:
+            foreign = [p.id for p in projects if p.organization_id != org.id]
+            if foreign:
+                raise DomainError("invalid", "只能关联本组织的服务项目", fields={"brand_projects": foreign})
+            org.brand_projects.set(projects)
+        for key, value in data.items():
+            setattr(org, key, value)
+        org.save(update_fields=[*data, "updated_at"])
+        OrganizationEvent.objects.create(organization=org, kind=OrganizationEvent.Kind.BRAND, actor=user,
+                                         changes={"is_brand": org.is_brand})
+    return org
