@@ -1,10 +1,36 @@
 from django.contrib import admin
 
-from volunteers.models import ServiceRecord
+from volunteers.models import (
+    AwardRecord,
+    Certificate,
+    OrganizationMetric,
+    RecordDispute,
+    ServiceRecord,
+    TrainingRecord,
+    VolunteerStanding,
+)
 
 
 @admin.register(ServiceRecord)
 class ServiceRecordAdmin(admin.ModelAdmin):
-    list_display = ["id", "volunteer", "project", "hours", "status", "created_at"]
+    list_display = ["id", "volunteer", "project", "hours", "status", "source", "finalized_at", "created_at"]
     list_filter = ["status", "source"]
-    raw_id_fields = ["volunteer", "attendance", "shift", "project", "organization", "reviewed_by"]
+    raw_id_fields = ["volunteer", "attendance", "shift", "project", "organization", "reviewed_by", "corrects",
+                     "recorded_by", "entered_by"]
+
+
+@admin.register(RecordDispute)
+class RecordDisputeAdmin(admin.ModelAdmin):
+    list_display = ["id", "record", "kind", "status", "created_at"]
+    list_filter = ["kind", "status"]
+    raw_id_fields = ["record", "raised_by", "answered_by"]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ["serial", "volunteer_name", "organization_name", "hours", "issued_at", "revoked_at"]
+    search_fields = ["serial", "volunteer_number"]
+    raw_id_fields = ["volunteer", "organization", "handler", "revoked_by"]
+
+
+admin.site.register([VolunteerStanding, TrainingRecord, AwardRecord, OrganizationMetric])

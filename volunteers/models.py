@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from organizations.models import Organization
 from projects.models import Attendance, ServiceProject, Shift
+
+
+def evidence_upload_to(instance: ServiceRecord, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"evidence/{timezone.now():%Y/%m}/{instance.volunteer_id}-{timezone.now():%d%H%M%S%f}.{suffix}"
 
 
 class ServiceRecord(models.Model):
@@ -46,6 +51,21 @@ class ServiceRecord(models.Model):
                                     related_name="corrected_by")
     amend_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The national record's service fields (《志愿服务记录与证明出具办法》).
+    place = models.CharField(max_length=200, blank=True)
+    people_served = models.PositiveIntegerField(default=0)
+    content = models.CharField(max_length=500, blank=True)
+    quality_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    # Back-entry (补录): who entered it, why, and the evidence.
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    back_entry_reason = models.CharField(max_length=300, blank=True)
+    evidence = models.FileField(upload_to=evidence_upload_to, blank=True)
+    # Public notice (公示): approved hours become final when it ends.
+    notice_ends_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -60,6 +80,19 @@ class ServiceRecord(models.Model):
                 condition=Q(status="pending") | Q(reviewed_by__isnull=False, reviewed_at__isnull=False),
                 name="record_reviewed_has_reviewer",
             ),
+            models.CheckConstraint(condition=Q(finalized_at__isnull=True) | Q(status__in=["approved", "superseded"]),
+                                   name="record_final_was_approved"),
+            models.CheckConstraint(
+                condition=~Q(source="back_entry") | (Q(entered_by__isnull=False) & ~Q(back_entry_reason="")),
+                name="record_back_entry_has_author_and_reason"),
+            # The second approver of a back-entry is never the one who entered it.
+            models.CheckConstraint(condition=~Q(source="back_entry", reviewed_by=F("entered_by")),
+                                   name="record_back_entry_second_approver"),
+            models.CheckConstraint(
+                condition=Q(quality_rating__isnull=True) | Q(quality_rating__gte=1, quality_rating__lte=5),
+                name="record_rating_one_to_five"),
+            models.UniqueConstraint(fields=["volunteer", "shift"], condition=Q(status__in=["pending", "approved"]),
+                                    name="record_one_live_per_volunteer_shift"),
         ]
 
     def __str__(self) -> str:
@@ -68,3 +101,214 @@ class ServiceRecord(models.Model):
     @property
     def is_reviewed(self) -> bool:
         return self.status != self.Status.PENDING
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == self.Status.APPROVED and self.finalized_at is not None
+
+
+class VolunteerStanding(models.Model):
+    """A volunteer's cumulative FINAL hours and star level (星级), recomputed from the
+    records by ``volunteer_standing_refresh`` whenever hours become final or are corrected."""
+
+    volunteer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                     related_name="standing")
+    final_hours = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    star_level = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "星级"
+        constraints = [
+            models.CheckConstraint(condition=Q(final_hours__gte=0), name="standing_hours_not_negative"),
+            models.CheckConstraint(condition=Q(star_level__lte=10), name="standing_level_bounded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id}: {self.star_level}★"
+
+
+class RecordDispute(models.Model):
+    """An appeal (申诉) by the volunteer, or an objection (异议) by a member of the
+    organization during the public notice (公示); the organization must answer it."""
+
+    class Kind(models.TextChoices):
+        APPEAL = "appeal", "申诉"
+        OBJECTION = "objection", "公示异议"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待答复"
+        ANSWERED = "answered", "已答复"
+
+    record = models.ForeignKey(ServiceRecord, on_delete=models.PROTECT, related_name="disputes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    answer = models.CharField(max_length=500, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "申诉与异议"
+        constraints = [
+            models.UniqueConstraint(fields=["record", "raised_by"], condition=Q(status="open"),
+                                    name="dispute_one_open_per_person"),
+            models.CheckConstraint(
+                condition=Q(status="open") | (Q(answered_by__isnull=False, answered_at__isnull=False)
+                                              & ~Q(answer="")),
+                name="dispute_answered_has_answer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute {self.id} on {self.record_id} ({self.status})"
+
+
+class TrainingRecord(models.Model):
+    """A training session the volunteer attended (the record's 培训 part)."""
+
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="training_records")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="training_records")
+    title = models.CharField(max_length=120)
+    content = models.CharField(max_length=500, blank=True)
+    held_on = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = verbose_name_plural = "培训记录"
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="training_hours_in_day"),
+            models.UniqueConstraint(fields=["volunteer", "organization", "title", "held_on"],
+                                    name="training_once_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AwardRecord(models.Model):
+    """An award or commendation the volunteer received (the record's 表彰奖励 part)."""
+
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="award_records")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="award_records")
+    title = models.CharField(max_length=120)
+    level = models.CharField(max_length=40, blank=True)  # e.g. 市级 / 区级 / 组织内
+    issuer = models.CharField(max_length=120)
+    awarded_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-awarded_on", "-id"]
+        verbose_name = verbose_name_plural = "表彰奖励"
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "title", "issuer", "awarded_on"],
+                                    name="award_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CertificateCounter(models.Model):
+    """The last serial number given out in a year; taken under a row lock, never
+    decremented, so serials are unique and never reused."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证明编号计数"
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Certificate(models.Model):
+    """A 志愿服务记录证明. Its content is a snapshot taken at issue; the PDF is rendered
+    from these fields, so what was certified never changes afterwards."""
+
+    serial = models.CharField(max_length=24, unique=True)
+    verify_code = models.CharField(max_length=32, unique=True)
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="certificates")
+    volunteer_name = models.CharField(max_length=64)
+    volunteer_number = models.CharField(max_length=16, blank=True)
+    id_type = models.CharField(max_length=32)
+    id_number_masked = models.CharField(max_length=32, blank=True)
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    hours = models.DecimalField(max_digits=10, decimal_places=2)
+    record_count = models.PositiveIntegerField()
+    service_content = models.TextField()
+    organization_name = models.CharField(max_length=128)
+    person_in_charge = models.CharField(max_length=64, blank=True)
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    handler_name = models.CharField(max_length=64)
+    contact = models.CharField(max_length=64, blank=True)
+    notes = models.CharField(max_length=300, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    revoke_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "志愿服务记录证明"
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="certificate_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | (Q(revoked_by__isnull=False) & ~Q(revoke_reason="")),
+                name="certificate_revoked_has_reason"),
+            models.CheckConstraint(
+                condition=Q(date_from__isnull=True) | Q(date_to__isnull=True) | Q(date_to__gte=F("date_from")),
+                name="certificate_range_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class OrganizationMetric(models.Model):
+    """An organization's activity in one month, recomputed from the records (so a
+    replayed refresh changes nothing) and read by evaluation."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="activity_metrics")
+    period = models.DateField(help_text="first day of the month")
+    projects_run = models.PositiveIntegerField(default=0)
+    shifts_held = models.PositiveIntegerField(default=0)
+    volunteers = models.PositiveIntegerField(default=0)
+    final_hours = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    hours_per_volunteer = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    average_rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    needs_served = models.PositiveIntegerField(default=0)
+    confirmed_signups = models.PositiveIntegerField(default=0)
+    no_shows = models.PositiveIntegerField(default=0)
+    no_show_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period", "organization_id"]
+        verbose_name = verbose_name_plural = "组织活动指标"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "period"], name="metric_one_per_org_period"),
+            models.CheckConstraint(condition=Q(period__day=1), name="metric_period_is_month_start"),
+            models.CheckConstraint(condition=Q(no_shows__lte=F("confirmed_signups")), name="metric_no_shows_bounded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}@{self.period:%Y-%m}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -166,8 +167,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How long Redis keeps a delivered but unacknowledged task before giving it to another
+# worker: what a killed worker's task waits for (acks_late + reject_on_worker_lost).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # How often a worker looks for such tasks (seconds, and every Nth look scans Redis).
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Embedded mode: tasks keep Celery's API but run on a thread of the web process.
 CELERY_EMBEDDED_WORKER = env_bool("CELERY_EMBEDDED_WORKER", EMBEDDED)
@@ -178,6 +187,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.service_records_sweep",
         "schedule": 300.0,
     },
+    "service-records-finalize-due": {
+        "task": "volunteers.service_records_finalize_due",
+        "schedule": 600.0,
+    },
+    "organization-metrics-nightly": {
+        "task": "volunteers.organization_metrics_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "projects-no-shows": {"task": "projects.signups_mark_no_shows", "schedule": 900.0},
+    "projects-reminders": {"task": "projects.shift_reminders_send", "schedule": 300.0},
+    "projects-short-shifts": {"task": "projects.shifts_short_notify", "schedule": 900.0},
     "auth-expired-cleanup": {
         "task": "accounts.expired_credentials_cleanup",
         "schedule": 3600.0,
@@ -217,6 +237,14 @@ SPECTACULAR_SETTINGS = {
         "ProjectStatusEnum": "projects.models.ServiceProject.Status",
         "SignupStatusEnum": "projects.models.Signup.Status",
         "ServiceRecordStatusEnum": "volunteers.models.ServiceRecord.Status",
+        "OrganizationStatusEnum": "organizations.models.Organization.Status",
+        "OrganizationSourceEnum": "organizations.models.Organization.Source",
+        "PartyBuildingEnum": "organizations.models.Organization.PartyBuilding",
+        "FilingStatusEnum": "organizations.models.FilingApplication.Status",
+        "BookingStatusEnum": "organizations.models.RoomBooking.Status",
+        "ServiceRecordSourceEnum": "volunteers.models.ServiceRecord.Source",
+        "RecordDisputeStatusEnum": "volunteers.models.RecordDispute.Status",
+        "RecordDisputeKindEnum": "volunteers.models.RecordDispute.Kind",
     },
 }
 
@@ -232,6 +260,11 @@ CHECKIN_CODE_WINDOW_SECONDS = env_int("CHECKIN_CODE_WINDOW_SECONDS", 30)
 CHECKIN_OPENS_BEFORE_MINUTES = 60
 CHECKOUT_CLOSES_AFTER_MINUTES = 240
 VOLUNTEER_STAR_THRESHOLDS = [100, 300, 600, 1000, 1500]
+# Public notice (公示) of approved hours in working days; 0: approval makes them final.
+SERVICE_RECORD_NOTICE_WORKING_DAYS = env_int("SERVICE_RECORD_NOTICE_WORKING_DAYS", 0)
+# A back-entry (补录) must be made within this many days after the shift ends.
+BACK_ENTRY_WINDOW_DAYS = env_int("BACK_ENTRY_WINDOW_DAYS", 30)
+BACK_ENTRY_EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 DEMO_PASSWORD = "demo12345"
 
 # --- security (production) --------------------------------------------------------------
@@ -257,5 +290,6 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "uvicorn.access": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # subsetting the CJK font of every PDF is chatty
     },
 }

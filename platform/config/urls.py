@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
+from volunteers.api import certificate_verify_page
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The public page behind a certificate's QR code (志愿服务记录证明核验).
+    path("certificates/verify/<str:code>/", certificate_verify_page, name="certificate-verify-page"),
     # Everything else is a page of the single-page app.
     re_path(r"^(?!api/|static/|media/|ws/|admin/).*$", views.frontend, name="frontend"),
 ]
