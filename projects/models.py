@@ -69,6 +69,11 @@ class Shift(models.Model):
     confirmed_count = models.PositiveIntegerField(default=0)
     waitlisted_count = models.PositiveIntegerField(default=0)
     waitlist_seq = models.PositiveIntegerField(default=0)
+    # Both default to the start of the shift when empty.
+    signup_deadline = models.DateTimeField("报名截止", null=True, blank=True)
+    cancel_deadline = models.DateTimeField("取消截止", null=True, blank=True)
+    # Set once, when the social worker was told the shift is still short of people.
+    short_notice_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -80,6 +85,10 @@ class Shift(models.Model):
             models.CheckConstraint(condition=Q(capacity__gte=1), name="shift_capacity_positive"),
             models.CheckConstraint(condition=Q(confirmed_count__lte=F("capacity")),
                                    name="shift_never_overbooked"),
+            models.CheckConstraint(condition=Q(signup_deadline__isnull=True)
+                                   | Q(signup_deadline__lte=F("starts_at")), name="shift_signup_deadline_before_start"),
+            models.CheckConstraint(condition=Q(cancel_deadline__isnull=True)
+                                   | Q(cancel_deadline__lte=F("starts_at")), name="shift_cancel_deadline_before_start"),
         ]
 
     def __str__(self) -> str:
@@ -101,6 +110,14 @@ class Shift(models.Model):
     def has_started(self) -> bool:
         return timezone.now() >= self.starts_at
 
+    @property
+    def signups_close_at(self):
+        return self.signup_deadline or self.starts_at
+
+    @property
+    def cancellations_close_at(self):
+        return self.cancel_deadline or self.starts_at
+
 
 class Signup(models.Model):
     class Status(models.TextChoices):
@@ -119,6 +136,11 @@ class Signup(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Set by the beat task once the shift is over without a check-in (缺席).
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    # Each reminder is sent once: the flag is written in the transaction that sends it.
+    reminded_24h_at = models.DateTimeField(null=True, blank=True)
+    reminded_2h_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -143,10 +143,12 @@ def signup_list_mine(*, user: User) -> QuerySet[Signup]:
 
 
 def roster(*, shift: Shift) -> QuerySet[Signup]:
+    no_shows = (Signup.objects.filter(volunteer_id=OuterRef("volunteer_id"), no_show_at__isnull=False)
+                .order_by().values("volunteer_id").annotate(n=Count("id")).values("n"))
     return (
         shift.signups.exclude(status=Signup.Status.CANCELLED)
         .select_related("volunteer", "attendance")
-        .annotate(position=_waitlist_position())
+        .annotate(position=_waitlist_position(), volunteer_no_shows=Coalesce(Subquery(no_shows), 0))
         .order_by("status", "queue_number", "id")
     )
 

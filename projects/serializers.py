@@ -57,7 +57,7 @@ class ShiftSerializer(serializers.ModelSerializer):
     class Meta:
         model = Shift
         fields = ["id", "project", "starts_at", "ends_at", "capacity", "confirmed_count",
-                  "waitlisted_count", "seats_left", "my_signup"]
+                  "waitlisted_count", "seats_left", "signup_deadline", "cancel_deadline", "my_signup"]
 
     def get_my_signup(self, shift: Shift) -> dict | None:
         mine = self.context.get("my_signups", {}).get(shift.id)
@@ -68,6 +68,8 @@ class ShiftCreateSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     capacity = serializers.IntegerField(min_value=1, max_value=10_000)
+    signup_deadline = serializers.DateTimeField(required=False, allow_null=True)
+    cancel_deadline = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class AttendanceBriefSerializer(serializers.ModelSerializer):
@@ -124,12 +126,14 @@ class RosterEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Signup
-        fields = ["id", "status", "waitlist_position", "created_at", "volunteer", "attendance"]
+        fields = ["id", "status", "waitlist_position", "created_at", "no_show_at", "volunteer", "attendance"]
 
     def get_volunteer(self, signup: Signup) -> dict:
         v = signup.volunteer
         return {"id": v.id, "name": v.name, "phone_masked": v.phone_masked,
-                "volunteer_number": v.volunteer_number}
+                "volunteer_number": v.volunteer_number,
+                # Repeated no-shows are what a social worker needs to see before relying on someone.
+                "no_show_count": getattr(signup, "volunteer_no_shows", 0)}
 
     def get_attendance(self, signup: Signup) -> dict | None:
         return _attendance(signup)

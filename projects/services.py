@@ -64,8 +64,13 @@ def project_publish(*, project: ServiceProject) -> ServiceProject:
 
 
 def shift_create(*, project: ServiceProject, starts_at: datetime, ends_at: datetime,
-                 capacity: int) -> Shift:
+                 capacity: int, signup_deadline: datetime | None = None,
+                 cancel_deadline: datetime | None = None) -> Shift:
     errors: dict[str, list[str]] = {}
+    if signup_deadline and signup_deadline > starts_at:
+        errors["signup_deadline"] = ["报名截止时间不能晚于开始时间"]
+    if cancel_deadline and cancel_deadline > starts_at:
+        errors["cancel_deadline"] = ["取消截止时间不能晚于开始时间"]
     if starts_at <= timezone.now():
         errors["starts_at"] = ["开始时间必须晚于当前时间"]
     if ends_at <= starts_at:
@@ -79,7 +84,8 @@ def shift_create(*, project: ServiceProject, starts_at: datetime, ends_at: datet
     if errors:
         raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
     return Shift.objects.create(project=project, starts_at=starts_at, ends_at=ends_at,
-                                capacity=capacity)
+                                capacity=capacity, signup_deadline=signup_deadline,
+                                cancel_deadline=cancel_deadline)
 
 
 def _lock_shift(shift_id: int) -> Shift:
@@ -118,6 +124,8 @@ def _signup_create(*, volunteer: User, shift_id: int) -> Signup:
             raise DomainError("project_not_published", "该项目未发布，暂不能报名", status_code=409)
         if now >= shift.starts_at:
             raise DomainError("shift_started", "该班次已开始或已结束，不能报名", status_code=409)
+        if now >= shift.signups_close_at:
+            raise DomainError("signup_closed", "该班次已截止报名", status_code=409)
         if _overlapping_confirmed(volunteer_ids=[volunteer.id], shift=shift).exists():
             raise Conflict("time_conflict", "您已确认的另一个班次与该班次时间重叠")
         if shift.confirmed_count < shift.capacity:
@@ -170,6 +178,8 @@ def signup_cancel(*, user: User, signup_id: int) -> Signup:
             raise Conflict("already_cancelled", "该报名已取消")
         if now >= shift.starts_at:
             raise DomainError("shift_started", "班次已开始，不能取消报名", status_code=409)
+        if now >= shift.cancellations_close_at:
+            raise DomainError("cancel_closed", "已过取消截止时间，如需请假请联系社工", status_code=409)
         was_confirmed = signup.status == Signup.Status.CONFIRMED
         signup.status, signup.cancelled_at = Signup.Status.CANCELLED, now
         signup.save(update_fields=["status", "cancelled_at"])
@@ -266,3 +276,71 @@ def attendance_check_out(*, volunteer: User, code: str) -> Attendance:
         attendance.save(update_fields=["checked_out_at"])
         service_record_from_attendance.delay_on_commit(attendance.id)
     return attendance
+
+
+# --- beat tasks: no-shows, reminders, short shifts ---------------------------------------
+
+NO_SHOW_GRACE = timedelta(minutes=30)
+# The nearer reminder first: a shift already within two hours gets only that one.
+REMINDERS = (("reminded_2h_at", timedelta(hours=2), "两小时后"), ("reminded_24h_at", timedelta(hours=24), "明天"))
+
+
+def signups_mark_no_shows(*, now: datetime | None = None) -> int:
+    """Mark confirmed volunteers of ended shifts who never checked in. One conditional
+    UPDATE: running it again marks nobody twice."""
+    now = now or timezone.now()
+    return (Signup.objects.filter(status=Signup.Status.CONFIRMED, no_show_at__isnull=True,
+                                  shift__ends_at__lte=now - NO_SHOW_GRACE, attendance__isnull=True)
+            .update(no_show_at=now))
+
+
+def shift_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind confirmed volunteers 24 hours and 2 hours before their shift, once each.
+
+    The flag is set by compare-and-set in the same transaction as the notification, so a
+    restarted beat or a task run twice cannot send a reminder again."""
+    now = now or timezone.now()
+    sent = 0
+    for flag, ahead, when in REMINDERS:
+        due = (Signup.objects.filter(status=Signup.Status.CONFIRMED, shift__starts_at__gt=now,
+                                     shift__starts_at__lte=now + ahead, **{f"{flag}__isnull": True})
+               .select_related("shift__project").order_by("id")[:1000])
+        for signup in due:
+            with transaction.atomic():
+                if not Signup.objects.filter(id=signup.id, **{f"{flag}__isnull": True}).update(**{flag: now}):
+                    continue
+                # A 2-hour reminder makes the 24-hour one pointless: never send both late.
+                if flag == "reminded_2h_at":
+                    Signup.objects.filter(id=signup.id, reminded_24h_at__isnull=True).update(reminded_24h_at=now)
+                shift = signup.shift
+                notification_send(
+                    recipient_id=signup.volunteer_id, kind="shift_reminder", title="服务提醒",
+                    body=f"您报名的「{shift.project.title}」将于{when}（{_fmt(shift.starts_at)}）开始，"
+                         f"地点：{shift.project.address or '见项目详情'}。",
+                    data={"signup_id": signup.id, "shift_id": shift.id, "project_id": shift.project_id})
+                sent += 1
+    return sent
+
+
+def shifts_short_notify(*, now: datetime | None = None) -> int:
+    """Tell the project's social worker, once, about a shift starting within a day that
+    still has free seats."""
+    now = now or timezone.now()
+    sent = 0
+    due = (Shift.objects.filter(starts_at__gt=now, starts_at__lte=now + timedelta(hours=24),
+                                short_notice_sent_at__isnull=True, confirmed_count__lt=F("capacity"),
+                                project__status=ServiceProject.Status.PUBLISHED)
+           .select_related("project").order_by("id")[:1000])
+    for shift in due:
+        with transaction.atomic():
+            if not Shift.objects.filter(id=shift.id, short_notice_sent_at__isnull=True).update(
+                    short_notice_sent_at=now):
+                continue
+            notification_send(
+                recipient_id=shift.project.owner_id, kind="shift_short", title="班次人数不足",
+                body=f"「{shift.project.title}」{_fmt(shift.starts_at)} 的班次还差 "
+                     f"{shift.capacity - shift.confirmed_count} 人（{shift.confirmed_count}/{shift.capacity}）。",
+                data={"shift_id": shift.id, "project_id": shift.project_id,
+                      "missing": shift.capacity - shift.confirmed_count})
+            sent += 1
+    return sent

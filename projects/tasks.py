@@ -1,0 +1,27 @@
+"""Celery adapters for projects: thin, idempotent, safe to run twice."""
+
+import logging
+
+from celery import shared_task
+
+from projects import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="projects.signups_mark_no_shows", ignore_result=True)
+def signups_mark_no_shows() -> int:
+    marked = services.signups_mark_no_shows()
+    if marked:
+        logger.info("marked %d no-shows", marked)
+    return marked
+
+
+@shared_task(name="projects.shift_reminders_send", ignore_result=True)
+def shift_reminders_send() -> int:
+    return services.shift_reminders_send()
+
+
+@shared_task(name="projects.shifts_short_notify", ignore_result=True)
+def shifts_short_notify() -> int:
+    return services.shifts_short_notify()
