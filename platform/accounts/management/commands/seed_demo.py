@@ -20,6 +20,7 @@ from organizations.credit_code import credit_code_make
 from organizations.demo import city_registry_seed
 from organizations.models import Membership, Organization
 from projects.models import Attendance, ServiceProject, Shift, Signup
+from volunteers.metrics import organization_metrics_recompute_all, volunteer_standings_recompute_all
 from volunteers.models import ServiceRecord
 from volunteers.services import attendance_hours
 
@@ -91,6 +92,10 @@ class Command(BaseCommand):
             self._staff(password_hash, orgs)
             vols = self._volunteers(volunteers, password_hash, rng)
             self._projects(orgs, vols, rng)
+            # Stars and organization metrics are derived from final records: bring them up
+            # to date with the history just written (both are idempotent recomputations).
+            volunteer_standings_recompute_all()
+            organization_metrics_recompute_all()
         if scale == "city":
             result = city_registry_seed(city_code="4109")
             self.stdout.write(f"全市社会组织台账：新增 {result['created']} 家，移除 {result['deleted']} 家。")
@@ -212,7 +217,11 @@ class Command(BaseCommand):
                     hours=attendance_hours(checked_in_at=checked_in, checked_out_at=checked_out,
                                            shift_length=shift.length),
                     status=ServiceRecord.Status.APPROVED, reviewed_by=project.owner,
-                    reviewed_at=checked_out + timedelta(hours=2))
+                    reviewed_at=checked_out + timedelta(hours=2), recorded_by=project.owner,
+                    place=project.address, content=project.description,
+                    # History is past its public notice: final, so it counts towards stars.
+                    notice_ends_at=checked_out + timedelta(hours=2),
+                    finalized_at=checked_out + timedelta(hours=2))
 
     def _print_accounts(self, volunteers: int) -> None:
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。演示账号（密码均为 demo12345）："))
