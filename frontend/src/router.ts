@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
-import { auth, clearSession, hasRole, homePath, loadMe } from './lib/auth'
+import { auth, clearSession, consoleHome, CONSOLE_ROLES, hasAnyRole, homePath, loadMe, STAFF_ROLES } from './lib/auth'
 import { getToken, setUnauthorizedHandler } from './lib/api'
 import { stopNotifications } from './lib/notifications'
 
@@ -19,6 +19,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'checkin', component: () => import('./views/m/CheckinView.vue'), meta: { title: '签到签退', tab: 'signups' } },
       { path: 'notifications', component: () => import('./views/m/NotificationsView.vue'), meta: { title: '消息', tab: 'notifications' } },
       { path: 'me', component: () => import('./views/m/MeView.vue'), meta: { title: '我的', tab: 'me' } },
+      { path: 'records', component: () => import('./views/m/RecordsView.vue'), meta: { title: '我的服务记录', tab: 'me' } },
     ],
   },
   {
@@ -26,11 +27,17 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/console/ConsoleLayout.vue'),
     meta: { auth: true, role: 'social_worker' },
     children: [
-      { path: '', redirect: '/console/projects' },
+      { path: '', redirect: () => consoleHome() },
       { path: 'projects', component: () => import('./views/console/ProjectsView.vue'), meta: { title: '我的项目' } },
       { path: 'shifts/:id', component: () => import('./views/console/ShiftView.vue'), meta: { title: '班次签到' } },
       { path: 'records', component: () => import('./views/console/RecordsView.vue'), meta: { title: '服务记录审核' } },
-      { path: 'notifications', component: () => import('./views/m/NotificationsView.vue'), meta: { title: '消息' } },
+      { path: 'records/work', component: () => import('./views/console/RecordsDisputesView.vue'), meta: { title: '复核、补录与申诉' } },
+      { path: 'notifications', component: () => import('./views/m/NotificationsView.vue'), meta: { title: '消息', roles: CONSOLE_ROLES } },
+      // Registry (社会组织名录, 备案, 统计): government staff; an org's admin sees the list and its own record.
+      { path: 'registry', component: () => import('./views/console/registry/RegistryListView.vue'), meta: { title: '社会组织名录', roles: [...STAFF_ROLES, 'org_admin'] } },
+      { path: 'registry/stats', component: () => import('./views/console/registry/StatsView.vue'), meta: { title: '社会组织统计', roles: STAFF_ROLES } },
+      { path: 'registry/:id(\\d+)', component: () => import('./views/console/registry/RegistryDetailView.vue'), meta: { title: '组织详情', roles: [...STAFF_ROLES, 'org_admin'] } },
+      { path: 'filings', component: () => import('./views/console/registry/FilingsView.vue'), meta: { title: '备案审核', roles: STAFF_ROLES } },
     ],
   },
   { path: '/:pathMatch(.*)*', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
@@ -50,8 +57,15 @@ router.beforeEach(async (to) => {
       clearSession()
       return { path: '/login', query: { next: to.fullPath } }
     }
-    const role = to.matched.map((r) => r.meta.role as string | undefined).find(Boolean)
-    if (role && !hasRole(role)) return '/m/projects'
+    // The deepest route that names roles decides (`/console` itself: social_worker, so its
+    // pages without `roles` stay social-worker pages); any one of the roles lets the user in.
+    const need = [...to.matched].reverse()
+      .map((r) => (r.meta.roles as readonly string[] | undefined) ?? (r.meta.role ? [r.meta.role as string] : undefined))
+      .find(Boolean)
+    if (need && !hasAnyRole(need)) {
+      const home = consoleHome()
+      return hasAnyRole(CONSOLE_ROLES) && home !== to.path ? home : '/m/projects'
+    }
   }
   if ((to.path === '/login' || to.path === '/register') && getToken()) {
     if (!auth.user) await loadMe()

@@ -128,6 +128,83 @@ export async function request<T>(
   return data as T
 }
 
+/** Shared by the non-JSON helpers: the network failure, and an error response → ApiError. */
+async function rawFetch(path: string, init: RequestInit, opts: RequestOptions): Promise<Response> {
+  const headers = new Headers(init.headers)
+  const token = getToken()
+  if (token) headers.set('Authorization', `Bearer ${token}`)
+  let res: Response
+  try {
+    res = await fetch(withQuery(path, opts.query), { ...init, headers, credentials: 'same-origin' })
+  } catch {
+    const err = new ApiError(0, 'network_error', '网络连接失败，请检查网络', {})
+    if (!opts.silent) showToast(err.detail)
+    throw err
+  }
+  if (!res.ok) {
+    let data: unknown = null
+    try {
+      data = JSON.parse(await res.text())
+    } catch {
+      data = null
+    }
+    const err = toApiError(res.status, data)
+    if (res.status === 401 && onUnauthorized) onUnauthorized()
+    if (!opts.silent) showToast(err.detail)
+    throw err
+  }
+  return res
+}
+
+/** POST multipart/form-data (file uploads): same token and `{code, detail, fields}` handling as `request`. */
+export async function postForm<T>(path: string, form: FormData, opts: RequestOptions = {}): Promise<T> {
+  const res = await rawFetch(path, { method: 'POST', body: form, headers: { Accept: 'application/json' } }, opts)
+  const text = await res.text()
+  return (text ? JSON.parse(text) : null) as T
+}
+
+/** GET a file (certificate PDF, evidence) with the Bearer token, as a Blob. */
+export async function getBlob(path: string, opts: RequestOptions = {}): Promise<Blob> {
+  const res = await rawFetch(path, { method: 'GET' }, opts)
+  return res.blob()
+}
+
+/**
+ * Save a Blob under `filename` (an `<a download>` click). For viewing in a new tab, call
+ * `openBlankWindow()` synchronously in the click handler first (popup blockers), then
+ * `showBlob(win, blob, filename)` once the file has arrived.
+ */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = filename
+  a.rel = 'noopener'
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
+export function openBlankWindow(): Window | null {
+  try {
+    return window.open('', '_blank')
+  } catch {
+    return null
+  }
+}
+
+/** Show the Blob in `win` (from `openBlankWindow`); falls back to a download if the window was blocked. */
+export function showBlob(win: Window | null, blob: Blob, filename: string): void {
+  if (!win || win.closed) {
+    saveBlob(blob, filename)
+    return
+  }
+  const url = URL.createObjectURL(blob)
+  win.location.href = url
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
 export const api = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
   post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body ?? {}, opts),

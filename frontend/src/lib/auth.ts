@@ -15,8 +15,30 @@ export function hasRole(role: string): boolean {
   return !!auth.user?.roles?.includes(role)
 }
 
+export function hasAnyRole(roles: readonly string[]): boolean {
+  return roles.some((r) => hasRole(r))
+}
+
+/** Government staff (民政局、街道、社区): the registry console. */
+export const STAFF_ROLES = ['bureau_staff', 'street_staff', 'community_staff'] as const
+/** Everyone who may open /console (each page narrows it further). */
+export const CONSOLE_ROLES = ['social_worker', 'org_admin', ...STAFF_ROLES] as const
+
+export function isStaff(): boolean {
+  return hasAnyRole(STAFF_ROLES)
+}
+
+/** The console page a user starts on (staff: the registry; social workers: projects). */
+export function consoleHome(): string {
+  if (isStaff()) return '/console/registry'
+  if (hasRole('social_worker')) return '/console/projects'
+  const own = auth.user?.organizations?.find((o) => o.role === 'org_admin')
+  return own ? `/console/registry/${own.id}` : '/console/registry'
+}
+
 export function homePath(): string {
-  return hasRole('social_worker') ? '/console/projects' : '/m/projects'
+  if (isStaff() || hasRole('social_worker')) return consoleHome()
+  return '/m/projects'
 }
 
 export async function loadMe(): Promise<Me | null> {
