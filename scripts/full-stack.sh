@@ -6,6 +6,7 @@ export PYTHONPATH=platform:.
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/platform}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 export SECRET_KEY=${SECRET_KEY:-local-full-stack-$(hostname)-not-for-production}
+export REAL_NAME_KEY=${REAL_NAME_KEY:-local-full-stack-real-name-key-$(hostname)-not-for-production}
 export SECURE_COOKIES=${SECURE_COOKIES:-0}
 PY=.venv/bin/python
 WEB_WORKERS=${WEB_WORKERS:-2}

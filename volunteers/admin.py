@@ -3,10 +3,12 @@ from django.contrib import admin
 from volunteers.models import (
     AwardRecord,
     Certificate,
+    GuardianConsent,
     OrganizationMetric,
     RecordDispute,
     ServiceRecord,
     TrainingRecord,
+    VolunteerProfile,
     VolunteerStanding,
 )
 
@@ -34,3 +36,21 @@ class CertificateAdmin(admin.ModelAdmin):
 
 
 admin.site.register([VolunteerStanding, TrainingRecord, AwardRecord, OrganizationMetric])
+
+
+@admin.register(VolunteerProfile)
+class VolunteerProfileAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "home_region", "travel_km", "updated_at"]
+    raw_id_fields = ["volunteer", "home_region"]
+
+
+@admin.register(GuardianConsent)
+class GuardianConsentAdmin(admin.ModelAdmin):
+    """A record: read only here, written through the API."""
+
+    list_display = ["volunteer", "guardian_name", "relationship", "consented_at", "withdrawn_at"]
+    readonly_fields = ["volunteer", "guardian_name", "guardian_phone", "relationship", "consented_at",
+                       "recorded_by", "withdrawn_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

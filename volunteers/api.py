@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from config.exceptions import DomainError
 from config.pagination import PageNumberPagination
-from volunteers import certificates, exports, metrics, selectors, services
+from volunteers import certificates, exports, metrics, profiles, selectors, services
 from volunteers.models import Certificate, ServiceRecord
 from volunteers.serializers import (
     AmendSerializer,
@@ -21,6 +21,9 @@ from volunteers.serializers import (
     DisputeAnswerSerializer,
     DisputeCreateSerializer,
     DisputeSerializer,
+    GuardianConsentCreateSerializer,
+    GuardianConsentSerializer,
+    GuardianConsentStatusSerializer,
     MetricQuerySerializer,
     OrganizationMetricSerializer,
     RejectSerializer,
@@ -30,6 +33,8 @@ from volunteers.serializers import (
     SummarySerializer,
     TrainingCreateSerializer,
     TrainingSerializer,
+    VolunteerProfileSerializer,
+    VolunteerProfileUpdateSerializer,
 )
 
 
@@ -168,9 +173,11 @@ class VolunteerRecordApi(APIView):
         summary = selectors.volunteer_summary(user=user)
         records = selectors.service_record_list(user=user).filter(volunteer=user)
         rated = [r.quality_rating for r in records if r.is_final and r.quality_rating]
+        identity = certificates.volunteer_identity(user)
         return Response({
-            "basic": {"name": user.name, "volunteer_number": user.volunteer_number, "phone": user.phone_masked,
-                      "id_type": "未实名", "registered_at": user.date_joined if hasattr(user, "date_joined") else None},
+            # Masked ID number even for its owner: the full one is only at /me/real-name/.
+            "basic": {"volunteer_number": user.volunteer_number, "phone": user.phone_masked, **identity,
+                      "registered_at": user.date_joined if hasattr(user, "date_joined") else None},
             "service": ServiceRecordSerializer(records, many=True).data,
             "training": TrainingSerializer(selectors.training_list(user=user).filter(volunteer=user), many=True).data,
             "awards": AwardSerializer(selectors.award_list(user=user).filter(volunteer=user), many=True).data,
@@ -178,6 +185,44 @@ class VolunteerRecordApi(APIView):
                            "average_rating": round(sum(rated) / len(rated), 2) if rated else None,
                            "rated_entries": len(rated)},
         })
+
+
+class VolunteerProfileApi(APIView):
+    @extend_schema(responses=VolunteerProfileSerializer, summary="我的志愿者档案（技能、兴趣、可服务时间、居住地）")
+    def get(self, request):
+        return Response(VolunteerProfileSerializer(profiles.volunteer_profile_get(volunteer=request.user)).data)
+
+    @extend_schema(request=VolunteerProfileUpdateSerializer, responses=VolunteerProfileSerializer,
+                   summary="修改我的志愿者档案")
+    def patch(self, request):
+        data = VolunteerProfileUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if "home_region" in changes:
+            changes["home_region"] = changes["home_region"] or None
+        profile = profiles.volunteer_profile_update(volunteer=request.user, **changes)
+        return Response(VolunteerProfileSerializer(profile).data)
+
+
+class GuardianConsentApi(APIView):
+    """A minor's guardian consent (监护人同意), from the minor's own account."""
+
+    @extend_schema(responses=GuardianConsentStatusSerializer, summary="监护人同意：是否需要及当前记录")
+    def get(self, request):
+        return Response(GuardianConsentStatusSerializer(profiles.guardian_consent_status(volunteer=request.user)).data)
+
+    @extend_schema(request=GuardianConsentCreateSerializer, responses={201: GuardianConsentSerializer},
+                   summary="登记监护人同意（未成年志愿者）")
+    def post(self, request):
+        data = GuardianConsentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        consent = profiles.guardian_consent_record(volunteer=request.user, **data.validated_data)
+        return Response(GuardianConsentSerializer(consent).data, status=201)
+
+    @extend_schema(request=None, responses={204: None}, summary="撤回监护人同意")
+    def delete(self, request):
+        profiles.guardian_consent_withdraw(volunteer=request.user)
+        return Response(status=204)
 
 
 class TrainingListApi(APIView):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import secrets
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import RealName, User
 from config.exceptions import Conflict, DomainError, Forbidden
 from notifications.services import notification_send
 from organizations.models import Organization
@@ -23,6 +24,16 @@ from volunteers.selectors import staff_organization_ids
 from volunteers.services import is_org_staff
 
 ID_TYPE_UNVERIFIED = "未实名（暂无证件信息）"
+
+
+def volunteer_identity(volunteer: User) -> dict:
+    """The identity printed on records and certificates: the real name and the MASKED ID
+    number when the volunteer is verified (never the full number), else a placeholder."""
+    real_name = RealName.objects.filter(user_id=volunteer.id).first()
+    if real_name is None:
+        return {"name": volunteer.name, "id_type": ID_TYPE_UNVERIFIED, "id_number_masked": ""}
+    return {"name": real_name.name, "id_type": real_name.get_id_type_display(),
+            "id_number_masked": real_name.id_number_masked}
 
 
 def _final_records(*, volunteer_id: int, organization_id: int, date_from: date | None, date_to: date | None):
@@ -66,14 +77,20 @@ def certificate_issue(*, requested_by: User, organization_id: int, volunteer: Us
                           fields={"organization": ["无可证明的服务时长"]})
     projects = (records.values("project__title").annotate(hours=Sum("hours"), n=Count("id"))
                 .order_by("-hours", "project__title"))
-    content = "；".join(f"{p['project__title']}（{p['n']} 次，{p['hours']} 小时）" for p in projects[:12])
+    # SQLite sums decimals as floats: round to the record's precision before printing.
+    cent = Decimal("0.01")
+    content = "；".join(f"{p['project__title']}（{p['n']} 次，{Decimal(p['hours']).quantize(cent)} 小时）"
+                       for p in projects[:12])
+    identity = volunteer_identity(volunteer)
     now = timezone.now()
     with transaction.atomic():
         certificate = Certificate.objects.create(
             serial=_next_serial(timezone.localtime(now).year), verify_code=secrets.token_urlsafe(12),
-            volunteer=volunteer, organization=organization, volunteer_name=volunteer.name,
-            volunteer_number=volunteer.volunteer_number or "", id_type=ID_TYPE_UNVERIFIED, id_number_masked="",
-            date_from=date_from, date_to=date_to, hours=totals["hours"], record_count=totals["count"],
+            volunteer=volunteer, organization=organization, volunteer_name=identity["name"],
+            volunteer_number=volunteer.volunteer_number or "", id_type=identity["id_type"],
+            id_number_masked=identity["id_number_masked"],
+            date_from=date_from, date_to=date_to, hours=Decimal(totals["hours"]).quantize(cent),
+            record_count=totals["count"],
             service_content=content, organization_name=organization.name, person_in_charge=person_in_charge,
             handler=requested_by if staff else None,
             handler_name=requested_by.name if staff else "平台自助出具", contact=contact, notes=notes, issued_at=now)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from datetime import time as dt_time
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import Region
 from organizations.models import Organization
-from projects.models import Attendance, ServiceProject, Shift
+from projects.models import Attendance, ReadableJSONEncoder, ServiceProject, Shift
 
 
 def evidence_upload_to(instance: ServiceRecord, filename: str) -> str:
@@ -312,3 +316,84 @@ class OrganizationMetric(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}@{self.period:%Y-%m}"
+
+
+class VolunteerProfile(models.Model):
+    """What matching needs to know about a volunteer: skills, interests (service
+    targets), weekly availability, home location and how far they will travel.
+
+    ``availability`` is a list of ``{"weekday": 0–6 (0 = Monday), "start": "HH:MM",
+    "end": "HH:MM"}`` in local time, validated and sorted by ``volunteer_profile_update``;
+    ``home_region`` or ``home_lat``/``home_lng`` (or both) place the volunteer."""
+
+    volunteer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                     related_name="volunteer_profile")
+    skills = models.JSONField("技能", default=list, blank=True, encoder=ReadableJSONEncoder)
+    interests = models.JSONField("关注的服务对象", default=list, blank=True, encoder=ReadableJSONEncoder)
+    availability = models.JSONField("每周可服务时间", default=list, blank=True)
+    home_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="居住区划")
+    home_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    home_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    travel_km = models.DecimalField("愿意前往的距离（公里）", max_digits=5, decimal_places=1, null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "志愿者档案"
+        constraints = [
+            models.CheckConstraint(condition=Q(home_lat__isnull=True, home_lng__isnull=True)
+                                   | Q(home_lat__isnull=False, home_lng__isnull=False),
+                                   name="profile_home_lat_lng_together"),
+            models.CheckConstraint(condition=Q(home_lat__isnull=True) | Q(home_lat__gte=-90, home_lat__lte=90),
+                                   name="profile_home_lat_range"),
+            models.CheckConstraint(condition=Q(home_lng__isnull=True) | Q(home_lng__gte=-180, home_lng__lte=180),
+                                   name="profile_home_lng_range"),
+            models.CheckConstraint(condition=Q(travel_km__isnull=True) | Q(travel_km__gte=0, travel_km__lte=500),
+                                   name="profile_travel_km_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"profile of {self.volunteer_id}"
+
+    def is_available(self, starts_at, ends_at) -> bool:
+        """Whether a stretch of time (aware datetimes, same local day) lies inside one of
+        the weekly slots. No slots at all means "not stated", which callers treat as
+        they see fit; this answers False then."""
+        start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+        if start.date() != end.date() and not (end.time() == dt_time(0) and end - start <= timedelta(days=1)):
+            return False
+        begin, finish = start.strftime("%H:%M"), "24:00" if end.time() == dt_time(0) else end.strftime("%H:%M")
+        return any(slot["weekday"] == start.weekday() and slot["start"] <= begin and finish <= slot["end"]
+                   for slot in self.availability)
+
+
+class GuardianConsent(models.Model):
+    """A guardian's consent (监护人同意) for a minor to volunteer, needed before any sign-up
+    while the volunteer is under ``settings.MINOR_CONSENT_AGE``. Kept as a record: a new
+    consent or a withdrawal ends the current one instead of editing it."""
+
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="guardian_consents")
+    guardian_name = models.CharField("监护人姓名", max_length=32)
+    guardian_phone = models.CharField("监护人手机号", max_length=11)
+    relationship = models.CharField("与志愿者关系", max_length=16, blank=True)
+    consented_at = models.DateTimeField("同意时间", default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-consented_at", "-id"]
+        verbose_name = verbose_name_plural = "监护人同意"
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer"], condition=Q(withdrawn_at__isnull=True),
+                                    name="guardian_consent_one_current"),
+            models.CheckConstraint(condition=~Q(guardian_name="") & ~Q(guardian_phone=""),
+                                   name="guardian_consent_has_guardian"),
+        ]
+
+    def __str__(self) -> str:
+        return f"consent for {self.volunteer_id} by {self.guardian_name}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None

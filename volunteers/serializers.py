@@ -3,14 +3,16 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.serializers import UserBriefSerializer
+from accounts.serializers import UserBriefSerializer, phone_validator
 from volunteers.models import (
     AwardRecord,
     Certificate,
+    GuardianConsent,
     OrganizationMetric,
     RecordDispute,
     ServiceRecord,
     TrainingRecord,
+    VolunteerProfile,
 )
 
 
@@ -258,3 +260,79 @@ class OrganizationMetricSerializer(serializers.ModelSerializer):
 class MetricQuerySerializer(serializers.Serializer):
     organization = serializers.IntegerField()
     period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+
+
+# --- profile and guardians' consent ----------------------------------------------------------
+
+_HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class AvailabilitySlotSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = 星期一 … 6 = 星期日")
+    start = serializers.RegexField(_HHMM, error_messages={"invalid": "时间格式应为 HH:MM"})
+    end = serializers.RegexField(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$",
+                                 error_messages={"invalid": "时间格式应为 HH:MM（最晚 24:00）"})
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["结束时间须晚于开始时间"]})
+        return attrs
+
+
+def _tag_list(label: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=32, allow_blank=True), max_length=30,
+                                 help_text=f"{label}（最多 30 项）")
+
+
+class VolunteerProfileUpdateSerializer(serializers.Serializer):
+    skills = _tag_list("技能")
+    interests = _tag_list("关注的服务对象，与项目的 targets 相同")
+    availability = AvailabilitySlotSerializer(many=True, max_length=42)
+    home_region = serializers.CharField(max_length=12, allow_null=True, allow_blank=True)
+    home_lat = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal(-90),
+                                        max_value=Decimal(90), allow_null=True)
+    home_lng = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal(-180),
+                                        max_value=Decimal(180), allow_null=True)
+    travel_km = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=Decimal(0),
+                                         max_value=Decimal(500), allow_null=True)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("请至少修改一项")
+        return attrs
+
+
+class VolunteerProfileSerializer(serializers.ModelSerializer):
+    home_region = serializers.SerializerMethodField()
+    updated_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VolunteerProfile
+        fields = ["skills", "interests", "availability", "home_region", "home_lat", "home_lng", "travel_km",
+                  "updated_at"]
+
+    def get_home_region(self, profile: VolunteerProfile) -> dict | None:
+        region = profile.home_region
+        return {"code": region.code, "name": region.name} if region else None
+
+    def get_updated_at(self, profile: VolunteerProfile) -> str | None:
+        # An unsaved profile (never filled in) has no time of change.
+        return None if profile._state.adding else serializers.DateTimeField().to_representation(profile.updated_at)
+
+
+class GuardianConsentCreateSerializer(serializers.Serializer):
+    guardian_name = serializers.CharField(min_length=1, max_length=32)
+    guardian_phone = serializers.CharField(max_length=11, validators=[phone_validator])
+    relationship = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+
+
+class GuardianConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GuardianConsent
+        fields = ["id", "guardian_name", "guardian_phone", "relationship", "consented_at", "withdrawn_at"]
+
+
+class GuardianConsentStatusSerializer(serializers.Serializer):
+    consent_age = serializers.IntegerField()
+    required = serializers.BooleanField(allow_null=True, help_text="null：未实名，年龄未知")
+    consent = GuardianConsentSerializer(allow_null=True)

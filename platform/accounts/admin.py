@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import Region, User
+from accounts.models import RealName, Region, User
 
 
 @admin.register(User)
@@ -24,3 +24,17 @@ class RegionAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "level", "is_urban"]
     search_fields = ["code", "name"]
     list_filter = ["level"]
+
+
+@admin.register(RealName)
+class RealNameAdmin(admin.ModelAdmin):
+    """Masked only: the admin never decrypts an ID number."""
+
+    list_display = ["user", "name", "id_number_masked", "birth_date", "verified_at"]
+    search_fields = ["user__phone", "name"]
+    fields = ["user", "name", "id_type", "id_number_masked", "birth_date", "verified_at"]
+    readonly_fields = fields
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

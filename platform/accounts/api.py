@@ -13,6 +13,8 @@ from accounts.serializers import (
     LoginSerializer,
     MeSerializer,
     PhoneSerializer,
+    RealNameInputSerializer,
+    RealNameSerializer,
     RegionSerializer,
     RegisteredUserSerializer,
     RegisterSerializer,
@@ -72,6 +74,23 @@ class MeApi(APIView):
     @extend_schema(responses=MeSerializer, summary="当前用户")
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class RealNameApi(APIView):
+    """实名认证: the owner reads (in full) and submits their own; nobody else's is reachable."""
+
+    @extend_schema(responses=RealNameSerializer, summary="我的实名信息（仅本人可见完整证件号）")
+    def get(self, request):
+        return Response(RealNameSerializer(selectors.real_name_for_owner(user=request.user)).data)
+
+    @extend_schema(request=RealNameInputSerializer, responses={201: RealNameSerializer},
+                   summary="实名认证（居民身份证）")
+    def post(self, request):
+        data = RealNameInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.real_name_verify(user=request.user, **data.validated_data)
+        return Response(RealNameSerializer(selectors.real_name_for_owner(user=request.user)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class WsTicketApi(APIView):

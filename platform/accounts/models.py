@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from accounts.identity import age_on
 
 
 class Region(models.Model):
@@ -127,3 +131,36 @@ class WsTicket(models.Model):
 
     def __str__(self) -> str:
         return f"ticket of user {self.user_id}"
+
+
+class RealName(models.Model):
+    """A user's verified real-name data (实名信息). The resident ID number is sensitive
+    personal information: only its ciphertext and keyed digest are stored (see
+    ``accounts.identity``); ``id_number_masked`` is what everyone but the owner sees."""
+
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "resident_id", "居民身份证"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="real_name")
+    name = models.CharField("姓名", max_length=32)
+    id_type = models.CharField("证件类型", max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number_encrypted = models.TextField(editable=False)
+    id_number_digest = models.CharField(max_length=64, editable=False)
+    id_number_masked = models.CharField("证件号码（脱敏）", max_length=32)
+    birth_date = models.DateField("出生日期")
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "实名信息"
+        constraints = [
+            # One account per ID number.
+            models.UniqueConstraint(fields=["id_number_digest"], name="real_name_one_account_per_id_number"),
+            models.CheckConstraint(condition=~Q(id_number_encrypted="") & ~Q(name=""),
+                                   name="real_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number_masked}）"
+
+    def age_on(self, day: date) -> int:
+        return age_on(self.birth_date, day)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from accounts.models import Region, StaffRole, User
+from accounts.identity import id_number_decrypt
+from accounts.models import RealName, Region, StaffRole, User
 from organizations.models import Membership
 
 
@@ -31,3 +33,19 @@ def staff_region(*, user: User) -> Region | None:
     if user.is_authenticated and user.staff_role != StaffRole.NONE:
         return user.region
     return None
+
+
+def real_name_of(*, user: User) -> RealName | None:
+    return RealName.objects.filter(user_id=user.id).first()
+
+
+def real_name_for_owner(*, user: User) -> dict:
+    """The owner's own real-name data, the only view with the full ID number."""
+    row = real_name_of(user=user)
+    if row is None:
+        return {"verified": False, "name": None, "id_type": None, "id_number": None, "id_number_masked": None,
+                "birth_date": None, "age": None, "verified_at": None}
+    return {"verified": True, "name": row.name, "id_type": row.get_id_type_display(),
+            "id_number": id_number_decrypt(row.id_number_encrypted, owner_id=row.user_id),
+            "id_number_masked": row.id_number_masked, "birth_date": row.birth_date,
+            "age": row.age_on(timezone.localdate()), "verified_at": row.verified_at}

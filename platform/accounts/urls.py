@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/login/", api.LoginApi.as_view(), name="auth-login"),
     path("auth/logout/", api.LogoutApi.as_view(), name="auth-logout"),
     path("me/", api.MeApi.as_view(), name="me"),
+    path("me/real-name/", api.RealNameApi.as_view(), name="me-real-name"),
     path("ws-ticket/", api.WsTicketApi.as_view(), name="ws-ticket"),
     path("regions/", api.RegionListApi.as_view(), name="regions"),
 ]

@@ -37,7 +37,7 @@ CLAIM_KEY = "platform-integration-run"
 # must not leak into the servers, which run with production settings.
 _SCRUB = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER",
           "CELERY_EMBEDDED_WORKER", "SMS_BACKEND", "SMS_THROTTLE", "CHANNELS_PREFIX", "SECRET_KEY",
-          "DEBUG", "VAR_DIR", "PYTHONPATH", "DB_POOL", "DB_POOL_MIN", "DB_POOL_MAX")
+          "REAL_NAME_KEY", "DEBUG", "VAR_DIR", "PYTHONPATH", "DB_POOL", "DB_POOL_MIN", "DB_POOL_MAX")
 
 
 def require_or_skip(reason: str) -> None:
@@ -51,7 +51,8 @@ def server_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
     env.update(PYTHONPATH=f"{REPO / 'platform'}{os.pathsep}{REPO}", DJANGO_SETTINGS_MODULE="config.settings",
                FAST_PASSWORD_HASHER="1", LOG_LEVEL="INFO", PYTHONUNBUFFERED="1",
-               SMS_BACKEND="accounts.sms.LocmemBackend", DB_POOL_MAX="8")
+               SMS_BACKEND="accounts.sms.LocmemBackend", DB_POOL_MAX="8",
+               REAL_NAME_KEY="integration-real-name-key-0123456789abcdef")
     env.update(extra)
     return env
 

@@ -15,6 +15,7 @@ from websockets.sync.client import ClientConnection, connect
 
 PASSWORD = "demo12345"
 SOCIAL_WORKER = "13800000004"
+ORG_ADMIN = "13800000003"
 SEEDED_IN_PROGRESS_PROJECT = "京东社区独居老人探访"
 SEEDED_VOLUNTEER = "13800001000"  # confirmed on the seeded shift that is happening now
 
@@ -164,15 +165,20 @@ def future_shift(worker: Api, project_id: int, *, starts_in: timedelta, capacity
 
 
 def published_project(worker: Api, title: str) -> dict:
-    """A social worker drafts a project for an organization they work for, then publishes it."""
+    """A social worker drafts a project for an organization they work for and submits it;
+    the organization's admin (the default reviewer) publishes it."""
+    admin = Api.login(worker.base_url, worker.ws_url, ORG_ADMIN)
+    reviewed = {o["id"] for o in admin.ok(admin.get("/api/v1/me/"))["organizations"] if o["role"] == "org_admin"}
     me = worker.ok(worker.get("/api/v1/me/"))
-    org = next(o for o in me["organizations"] if o["role"] == "social_worker")
+    org = next(o for o in me["organizations"] if o["role"] == "social_worker" and o["id"] in reviewed)
     project = worker.ok(worker.post("/api/v1/projects/", {
         "organization": org["id"], "title": title, "region": "410902001",
         "description": "集成测试：社工带领义工上门探访。", "address": "华龙区中原路街道",
         "skills": ["陪伴"], "targets": ["elderly"],
     }), 201)
     assert project["status"] == "draft"
-    published = worker.ok(worker.post(f"/api/v1/projects/{project['id']}/publish/"))
+    submitted = worker.ok(worker.post(f"/api/v1/projects/{project['id']}/publish/"))
+    assert submitted["status"] == "submitted"
+    published = admin.ok(admin.post(f"/api/v1/projects/{project['id']}/publish/"))
     assert published["status"] == "published"
     return published

@@ -11,6 +11,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://127.0.0.1:6379/9",
     "DATABASE_URL": "postgres://platform@db.invalid:5432/platform",
     "SECRET_KEY": "a-real-production-secret-key-with-enough-length-and-variety-1234567890-XYZ",
+    "REAL_NAME_KEY": "a-separate-key-for-resident-id-numbers-0123456789abcdef",
     "ALLOWED_HOSTS": "volunteer.example.gov.cn",
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
@@ -35,6 +36,17 @@ def test_full_mode_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
     result = _manage("check", env=env)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_full_mode_refuses_to_start_without_a_real_name_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "REAL_NAME_KEY"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0 and "REAL_NAME_KEY" in result.stderr
+
+
+def test_a_short_real_name_key_is_refused():
+    result = _manage("check", env={**PRODUCTION, "REAL_NAME_KEY": "too-short"})
+    assert result.returncode != 0 and "REAL_NAME_KEY" in result.stderr
 
 
 def test_a_bad_boolean_in_the_environment_fails_loudly():
