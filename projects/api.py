@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -9,18 +10,23 @@ from rest_framework.views import APIView
 
 from config.exceptions import DomainError
 from config.pagination import PageNumberPagination
-from projects import selectors, services
+from projects import calendar, recurrence, selectors, services
 from projects.checkin import checkin_code_for
 from projects.serializers import (
     AttendanceRequestSerializer,
     AttendanceSerializer,
+    CalendarFeedSerializer,
     CheckinCodeSerializer,
+    OptionalReasonSerializer,
     ProjectCreateSerializer,
     ProjectSerializer,
+    ReasonSerializer,
     RecommendationSerializer,
     RosterEntrySerializer,
     ShiftCreateSerializer,
+    ShiftRuleSerializer,
     ShiftSerializer,
+    ShiftUpdateSerializer,
     SignupCreatedSerializer,
     SignupSerializer,
 )
@@ -100,10 +106,61 @@ class ProjectDetailApi(APIView):
 
 
 class ProjectPublishApi(APIView):
-    @extend_schema(request=None, responses=ProjectSerializer, summary="发布服务项目")
+    @extend_schema(request=None, responses=ProjectSerializer,
+                   summary="发布服务项目（审核人直接发布；其他管理者提交审核）")
+    def post(self, request, pk: int):
+        project = selectors.project_for_publisher(user=request.user, project_id=pk)
+        return Response(ProjectSerializer(services.project_publish(user=request.user, project=project)).data)
+
+
+class ProjectSubmitApi(APIView):
+    @extend_schema(request=None, responses=ProjectSerializer, summary="提交项目审核")
     def post(self, request, pk: int):
         project = selectors.project_for_manager(user=request.user, project_id=pk)
-        return Response(ProjectSerializer(services.project_publish(project=project)).data)
+        return Response(ProjectSerializer(services.project_submit(user=request.user, project=project)).data)
+
+
+class ProjectRejectApi(APIView):
+    @extend_schema(request=ReasonSerializer, responses=ProjectSerializer, summary="退回项目（审核人）")
+    def post(self, request, pk: int):
+        project = selectors.project_for_reviewer(user=request.user, project_id=pk)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = services.project_reject(user=request.user, project=project, **data.validated_data)
+        return Response(ProjectSerializer(project).data)
+
+
+class ProjectCloseApi(APIView):
+    @extend_schema(request=None, responses=ProjectSerializer, summary="结束项目")
+    def post(self, request, pk: int):
+        project = selectors.project_for_manager(user=request.user, project_id=pk)
+        return Response(ProjectSerializer(services.project_close(project=project)).data)
+
+
+class ProjectCancelApi(APIView):
+    @extend_schema(request=ReasonSerializer, responses=ProjectSerializer,
+                   summary="取消项目（通知并取消所有报名）")
+    def post(self, request, pk: int):
+        project = selectors.project_for_manager(user=request.user, project_id=pk)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(ProjectSerializer(services.project_cancel(project=project, **data.validated_data)).data)
+
+
+class ProjectShiftRulesApi(APIView):
+    @extend_schema(responses=ShiftRuleSerializer(many=True), summary="项目的每周重复规则")
+    def get(self, request, pk: int):
+        project = selectors.project_for_manager(user=request.user, project_id=pk)
+        return Response(ShiftRuleSerializer(project.shift_rules.order_by("id"), many=True).data)
+
+    @extend_schema(request=ShiftRuleSerializer, responses={201: ShiftRuleSerializer},
+                   summary="新增每周重复规则（并生成近期班次）")
+    def post(self, request, pk: int):
+        project = selectors.project_for_manager(user=request.user, project_id=pk)
+        data = ShiftRuleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = recurrence.shift_rule_create(user=request.user, project=project, **data.validated_data)
+        return Response(ShiftRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
 class ProjectShiftsApi(APIView):
@@ -133,6 +190,23 @@ class ProjectShiftsApi(APIView):
         return Response(ShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
 
 
+class ShiftDetailApi(APIView):
+    @extend_schema(responses=ShiftSerializer, summary="班次详情（社工）")
+    def get(self, request, pk: int):
+        return Response(ShiftSerializer(selectors.shift_for_manager(user=request.user, shift_id=pk)).data)
+
+    @extend_schema(request=ShiftUpdateSerializer, responses=ShiftSerializer,
+                   summary="修改班次（时间、地点、名额；变动通知已报名者）")
+    def patch(self, request, pk: int):
+        shift = selectors.shift_for_manager(user=request.user, shift_id=pk)
+        data = ShiftUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        move = changes.pop("move_to_waitlist", None)
+        shift = services.shift_update(shift=shift, changes=changes, move_to_waitlist=move)
+        return Response(ShiftSerializer(shift).data)
+
+
 class ShiftSignupApi(APIView):
     @extend_schema(request=None, responses={201: SignupCreatedSerializer}, summary="报名班次")
     def post(self, request, pk: int):
@@ -151,6 +225,24 @@ class SignupCancelApi(APIView):
     @extend_schema(request=None, responses=SignupSerializer, summary="取消报名")
     def post(self, request, pk: int):
         signup = services.signup_cancel(user=request.user, signup_id=pk)
+        return Response(SignupSerializer(signup).data)
+
+
+class SignupAcceptApi(APIView):
+    @extend_schema(request=None, responses=SignupSerializer, summary="通过报名（需审核的项目）")
+    def post(self, request, pk: int):
+        signup = selectors.signup_for_manager(user=request.user, signup_id=pk)
+        return Response(SignupSerializer(services.signup_accept(user=request.user, signup=signup)).data)
+
+
+class SignupDeclineApi(APIView):
+    @extend_schema(request=OptionalReasonSerializer, responses=SignupSerializer,
+                   summary="不通过报名（需审核的项目）")
+    def post(self, request, pk: int):
+        signup = selectors.signup_for_manager(user=request.user, signup_id=pk)
+        data = OptionalReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signup = services.signup_decline(user=request.user, signup=signup, **data.validated_data)
         return Response(SignupSerializer(signup).data)
 
 
@@ -189,3 +281,36 @@ class CheckOutApi(APIView):
         attendance = services.attendance_check_out(volunteer=request.user,
                                                    code=data.validated_data["code"])
         return Response(AttendanceSerializer(attendance).data)
+
+
+def _feed(request, feed) -> dict:
+    return {"token": feed.token, "url": request.build_absolute_uri(f"/api/v1/calendar/{feed.token}.ics")}
+
+
+class CalendarFeedApi(APIView):
+    @extend_schema(responses=CalendarFeedSerializer, summary="我的日历订阅地址（私密）")
+    def get(self, request):
+        return Response(CalendarFeedSerializer(_feed(request, calendar.calendar_feed_get_or_create(
+            user=request.user))).data)
+
+
+class CalendarFeedResetApi(APIView):
+    @extend_schema(request=None, responses=CalendarFeedSerializer, summary="重置日历订阅地址")
+    def post(self, request):
+        return Response(CalendarFeedSerializer(_feed(request, calendar.calendar_feed_reset(
+            user=request.user))).data)
+
+
+class CalendarIcsApi(APIView):
+    """The feed itself: the secret in the URL is the only credential (calendar apps
+    cannot log in)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={(200, "text/calendar"): str}, summary="日历订阅（iCal）")
+    def get(self, request, token: str):
+        body = calendar.calendar_render(token=token, host=request.get_host().split(":")[0])
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Cache-Control"] = "private, max-age=300"
+        return response

@@ -6,12 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from math import cos, radians
 
+from django.conf import settings
 from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import StaffRole, User
 from config.exceptions import Forbidden
 from organizations.models import Membership
 from projects.models import ServiceProject, Shift, Signup
@@ -25,16 +26,68 @@ def is_project_manager(*, user: User, project: ServiceProject) -> bool:
                                      role=Membership.Role.ADMIN).exists()
 
 
+REVIEW_BY_ORG_ADMIN = "org_admin"
+REVIEW_BY_STREET = "street"
+
+
+def review_mode(*, region_code: str) -> str:
+    """Who reviews projects in ``region_code``: the longest matching prefix of
+    ``settings.PROJECT_REVIEWERS``, else the organization's admin."""
+    rules = settings.PROJECT_REVIEWERS
+    prefix = max((p for p in rules if region_code.startswith(p)), key=len, default=None)
+    return rules[prefix] if prefix is not None else REVIEW_BY_ORG_ADMIN
+
+
+def project_reviewers(*, project: ServiceProject) -> QuerySet[User]:
+    if review_mode(region_code=project.region_id) == REVIEW_BY_STREET:
+        containing = [project.region_id[:n] for n in range(1, len(project.region_id) + 1)]
+        return User.objects.filter(staff_role=StaffRole.STREET, region_id__in=containing, is_active=True)
+    return User.objects.filter(memberships__organization_id=project.organization_id,
+                               memberships__role=Membership.Role.ADMIN, is_active=True).distinct()
+
+
+def is_project_reviewer(*, user: User, project: ServiceProject) -> bool:
+    if not user.is_authenticated:
+        return False
+    if review_mode(region_code=project.region_id) == REVIEW_BY_STREET:
+        return (user.staff_role == StaffRole.STREET and bool(user.region_id)
+                and project.region_id.startswith(user.region_id))
+    return Membership.objects.filter(user=user, organization_id=project.organization_id,
+                                     role=Membership.Role.ADMIN).exists()
+
+
 def project_visible(*, user: User, project_id: int) -> ServiceProject:
-    """Published projects are public; drafts only to their managers (others get 404)."""
+    """Published projects are public; drafts only to their managers and reviewers
+    (others get 404)."""
     project = (ServiceProject.objects.select_related("organization", "owner", "region")
                .filter(id=project_id).first())
     if project is None:
         raise Http404
     if project.status != ServiceProject.Status.PUBLISHED and not (
-        user.is_authenticated and is_project_manager(user=user, project=project)
+        user.is_authenticated and (is_project_manager(user=user, project=project)
+                                   or is_project_reviewer(user=user, project=project))
     ):
         raise Http404
+    return project
+
+
+def project_for_publisher(*, user: User, project_id: int) -> ServiceProject:
+    """A manager (who may submit) or a reviewer (who may publish) of the project."""
+    project = ServiceProject.objects.select_related("organization", "owner", "region").filter(
+        id=project_id).first()
+    if project is None:
+        raise Http404
+    if is_project_manager(user=user, project=project) or is_project_reviewer(user=user, project=project):
+        return project
+    if project.status == ServiceProject.Status.PUBLISHED:
+        raise Forbidden("permission_denied", "只有项目负责社工、组织管理员或审核人可以操作")
+    raise Http404
+
+
+def project_for_reviewer(*, user: User, project_id: int) -> ServiceProject:
+    project = project_for_publisher(user=user, project_id=project_id)
+    if not is_project_reviewer(user=user, project=project):
+        raise Forbidden("not_reviewer", "您不是该项目的审核人")
     return project
 
 
@@ -58,6 +111,15 @@ def shift_for_manager(*, user: User, shift_id: int) -> Shift:
         raise Http404
     project_for_manager(user=user, project_id=shift.project_id)
     return shift
+
+
+def signup_for_manager(*, user: User, signup_id: int) -> Signup:
+    """A sign-up of a project that ``user`` manages; anyone else gets 404 (a volunteer
+    cannot learn of other people's sign-ups)."""
+    signup = Signup.objects.select_related("shift__project").filter(id=signup_id).first()
+    if signup is None or not is_project_manager(user=user, project=signup.shift.project):
+        raise Http404
+    return signup
 
 
 def _waitlist_position() -> Subquery:

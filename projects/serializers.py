@@ -5,7 +5,7 @@ from rest_framework import serializers
 from accounts.models import Region
 from accounts.serializers import UserBriefSerializer
 from organizations.models import Organization
-from projects.models import Attendance, ServiceProject, Shift, Signup
+from projects.models import Attendance, ServiceProject, Shift, ShiftRule, Signup
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
@@ -24,8 +24,11 @@ class ProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceProject
         fields = ["id", "title", "description", "organization", "owner", "region", "region_name",
-                  "address", "lat", "lng", "status", "skills", "targets", "created_at",
-                  "published_at", "upcoming_shift_count"]
+                  "address", "lat", "lng", "status", "skills", "targets", "domain", "funding_source",
+                  "funding_contract_ref", "funding_amount", "risk_disclosure", "accident_insurance",
+                  "min_age", "guardian_required_for_minors", "requires_approval", "created_at",
+                  "submitted_at", "published_at", "review_note", "closed_at", "cancelled_at",
+                  "cancel_reason", "upcoming_shift_count"]
 
 
 class ProjectCreateSerializer(serializers.Serializer):
@@ -42,6 +45,35 @@ class ProjectCreateSerializer(serializers.Serializer):
                                    required=False)
     targets = serializers.ListField(child=serializers.CharField(max_length=32), max_length=20,
                                     required=False)
+    domain = serializers.ChoiceField(choices=Organization.Domain.choices, required=False, allow_blank=True)
+    funding_source = serializers.ChoiceField(choices=ServiceProject.Funding.choices, required=False)
+    funding_contract_ref = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    funding_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
+                                              required=False, allow_null=True)
+    risk_disclosure = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    accident_insurance = serializers.BooleanField(required=False)
+    min_age = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
+    guardian_required_for_minors = serializers.BooleanField(required=False)
+    requires_approval = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if attrs.get("funding_source") == ServiceProject.Funding.GOVERNMENT_PURCHASE:
+            errors = {}
+            if not attrs.get("funding_contract_ref"):
+                errors["funding_contract_ref"] = ["政府购买服务须填写合同编号"]
+            if attrs.get("funding_amount") is None:
+                errors["funding_amount"] = ["政府购买服务须填写金额"]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class MySignupBriefSerializer(serializers.Serializer):
@@ -57,7 +89,8 @@ class ShiftSerializer(serializers.ModelSerializer):
     class Meta:
         model = Shift
         fields = ["id", "project", "starts_at", "ends_at", "capacity", "confirmed_count",
-                  "waitlisted_count", "seats_left", "signup_deadline", "cancel_deadline", "my_signup"]
+                  "waitlisted_count", "seats_left", "signup_deadline", "cancel_deadline", "address",
+                  "rule", "my_signup"]
 
     def get_my_signup(self, shift: Shift) -> dict | None:
         mine = self.context.get("my_signups", {}).get(shift.id)
@@ -70,6 +103,46 @@ class ShiftCreateSerializer(serializers.Serializer):
     capacity = serializers.IntegerField(min_value=1, max_value=10_000)
     signup_deadline = serializers.DateTimeField(required=False, allow_null=True)
     cancel_deadline = serializers.DateTimeField(required=False, allow_null=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ShiftUpdateSerializer(serializers.Serializer):
+    """Every field optional; ``move_to_waitlist`` names the confirmed sign-ups that go back
+    to the waitlist when the capacity drops below the confirmed count."""
+
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+    capacity = serializers.IntegerField(min_value=1, max_value=10_000, required=False)
+    signup_deadline = serializers.DateTimeField(required=False, allow_null=True)
+    cancel_deadline = serializers.DateTimeField(required=False, allow_null=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    move_to_waitlist = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=10_000,
+                                             required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError({"non_field_errors": ["没有要修改的内容"]})
+        return attrs
+
+
+class ShiftRuleSerializer(serializers.ModelSerializer):
+    generated = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = ShiftRule
+        fields = ["id", "project", "weekdays", "start_time", "duration_minutes", "capacity", "starts_on",
+                  "until", "created_at", "generated"]
+        read_only_fields = ["id", "project", "created_at", "generated"]
+        extra_kwargs = {"capacity": {"min_value": 1, "max_value": 10_000},
+                        "duration_minutes": {"min_value": 1, "max_value": 24 * 60}}
+
+    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6),
+                                     min_length=1, max_length=7)
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    url = serializers.CharField()
 
 
 class AttendanceBriefSerializer(serializers.ModelSerializer):

@@ -6,7 +6,13 @@ sign-ups (so two overlapping shifts cannot both be confirmed); the shift lock se
 the seats. Promotion from a waitlist needs another volunteer's user row while holding a
 shift: it takes it with SKIP LOCKED, never waiting, so it cannot close a cycle. On SQLite
 ``select_for_update`` is a no-op, but transactions begin IMMEDIATE (settings), which
-serialises writers."""
+serialises writers.
+
+Work that is not about one volunteer enters the same order further down: a manager's
+change to a shift (capacity, time, accept/decline takes the volunteer first) starts at
+the shift; cancelling a whole project locks the project row, then its shifts in id
+order, then their sign-ups. ``_lock_shift`` locks the shift row only (never its
+project), so no path holds a shift while waiting for a project."""
 
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ from notifications.services import notification_send
 from organizations.models import Membership, Organization
 from projects.checkin import checkin_code_verify
 from projects.models import Attendance, ServiceProject, Shift, Signup
+from volunteers.eligibility import volunteer_eligibility_check
 
 MAX_SHIFT_HOURS = 24
 MAX_CAPACITY = 10_000
@@ -38,34 +45,137 @@ def _fmt(moment: datetime) -> str:
 def project_create(*, user: User, organization: Organization, title: str, region: Region,
                    description: str = "", address: str = "", lat: Decimal | None = None,
                    lng: Decimal | None = None, skills: list[str] | None = None,
-                   targets: list[str] | None = None) -> ServiceProject:
-    """A social worker of ``organization`` drafts a project that they will lead."""
+                   targets: list[str] | None = None, domain: str = "",
+                   funding_source: str = ServiceProject.Funding.SELF_FUNDED,
+                   funding_contract_ref: str = "", funding_amount: Decimal | None = None,
+                   risk_disclosure: str = "", accident_insurance: bool = False,
+                   min_age: int | None = None, guardian_required_for_minors: bool = False,
+                   requires_approval: bool = False) -> ServiceProject:
+    """A social worker of ``organization`` drafts a project that they will lead.
+
+    The funding rule (a government purchase needs a contract reference and an amount) is
+    checked here as well as by a database constraint."""
     if not Membership.objects.filter(user=user, organization=organization,
                                      role=Membership.Role.SOCIAL_WORKER).exists():
         raise Forbidden("not_social_worker", "只有该组织的社工可以发布服务项目",
                         fields={"organization": ["您不是该组织的社工"]})
+    if funding_source == ServiceProject.Funding.GOVERNMENT_PURCHASE:
+        errors = {}
+        if not funding_contract_ref:
+            errors["funding_contract_ref"] = ["政府购买服务须填写合同编号"]
+        if funding_amount is None:
+            errors["funding_amount"] = ["政府购买服务须填写金额"]
+        if errors:
+            raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
     return ServiceProject.objects.create(
         organization=organization, owner=user, title=title, region=region,
         description=description, address=address, lat=lat, lng=lng,
-        skills=skills or [], targets=targets or [],
+        skills=skills or [], targets=targets or [], domain=domain, funding_source=funding_source,
+        funding_contract_ref=funding_contract_ref, funding_amount=funding_amount,
+        risk_disclosure=risk_disclosure, accident_insurance=accident_insurance, min_age=min_age,
+        guardian_required_for_minors=guardian_required_for_minors, requires_approval=requires_approval,
     )
 
 
-def project_publish(*, project: ServiceProject) -> ServiceProject:
-    """Draft → published, exactly once (compare-and-set on the status)."""
+def _project_cas(*, project: ServiceProject, from_statuses, code: str, detail: str, **changes) -> ServiceProject:
+    """Move ``project`` on by compare-and-set: exactly one row in one of ``from_statuses``."""
+    if ServiceProject.objects.filter(id=project.id, status__in=from_statuses).update(**changes) != 1:
+        raise Conflict(code, detail)
+    project.refresh_from_db()
+    return project
+
+
+def project_submit(*, user: User, project: ServiceProject) -> ServiceProject:
+    """Draft → submitted for review (by a checked manager). The reviewers are told."""
+    from projects.selectors import project_reviewers
+
+    with transaction.atomic():
+        project = _project_cas(project=project, from_statuses=[ServiceProject.Status.DRAFT],
+                               code="not_draft", detail="只有草稿状态的项目可以提交审核",
+                               status=ServiceProject.Status.SUBMITTED, submitted_at=timezone.now(),
+                               review_note="")
+        for reviewer_id in project_reviewers(project=project).values_list("id", flat=True):
+            notification_send(recipient_id=reviewer_id, kind="project_submitted", title="服务项目待审核",
+                              body=f"「{project.title}」已提交审核，请审核后发布。",
+                              data={"project_id": project.id})
+    return project
+
+
+def project_publish(*, user: User, project: ServiceProject) -> ServiceProject:
+    """``POST /projects/{id}/publish/``: a reviewer publishes a draft or a submitted project;
+    a manager who is not a reviewer submits a draft for review instead. Both by
+    compare-and-set on the status, so each happens exactly once."""
+    from projects.selectors import is_project_reviewer
+
+    if not is_project_reviewer(user=user, project=project):
+        if project.status == ServiceProject.Status.SUBMITTED:
+            raise Conflict("already_submitted", "项目已提交审核，请等待审核")
+        return project_submit(user=user, project=project)
+    with transaction.atomic():
+        project = _project_cas(
+            project=project, from_statuses=[ServiceProject.Status.DRAFT, ServiceProject.Status.SUBMITTED],
+            code="not_draft", detail="只有草稿或待审核的项目可以发布",
+            status=ServiceProject.Status.PUBLISHED, published_at=timezone.now(), reviewed_by_id=user.id)
+        if project.owner_id != user.id:
+            notification_send(recipient_id=project.owner_id, kind="project_published", title="项目已发布",
+                              body=f"「{project.title}」已审核通过并发布。", data={"project_id": project.id})
+    return project
+
+
+def project_reject(*, user: User, project: ServiceProject, reason: str) -> ServiceProject:
+    """Submitted → back to draft with the reviewer's note (a checked reviewer)."""
+    with transaction.atomic():
+        project = _project_cas(project=project, from_statuses=[ServiceProject.Status.SUBMITTED],
+                               code="not_submitted", detail="只有待审核的项目可以退回",
+                               status=ServiceProject.Status.DRAFT, review_note=reason, reviewed_by_id=user.id)
+        notification_send(recipient_id=project.owner_id, kind="project_rejected", title="项目未通过审核",
+                          body=f"「{project.title}」被退回修改：{reason}",
+                          data={"project_id": project.id, "reason": reason})
+    return project
+
+
+def project_close(*, project: ServiceProject) -> ServiceProject:
+    """Published → closed: no new sign-ups; existing ones and their hours stand."""
+    with transaction.atomic():
+        return _project_cas(project=project, from_statuses=[ServiceProject.Status.PUBLISHED],
+                            code="not_published", detail="只有已发布的项目可以结束",
+                            status=ServiceProject.Status.CLOSED, closed_at=timezone.now())
+
+
+def project_cancel(*, project: ServiceProject, reason: str) -> ServiceProject:
+    """Cancel a project that is not closed: every active sign-up of a shift that has not
+    started is cancelled and its volunteer told (one notification each). Sign-ups of
+    shifts already started keep their attendance and hours.
+
+    Locks: the project (its compare-and-set), then its shifts in id order, then their
+    sign-ups; a sign-up committed just before we took its shift is seen and cancelled."""
     now = timezone.now()
     with transaction.atomic():
-        changed = ServiceProject.objects.filter(id=project.id, status=ServiceProject.Status.DRAFT).update(
-            status=ServiceProject.Status.PUBLISHED, published_at=now)
-        if changed != 1:
-            raise Conflict("not_draft", "只有草稿状态的项目可以发布")
-    project.refresh_from_db(fields=["status", "published_at"])
+        project = _project_cas(
+            project=project, from_statuses=[ServiceProject.Status.DRAFT, ServiceProject.Status.SUBMITTED,
+                                            ServiceProject.Status.PUBLISHED],
+            code="not_cancellable", detail="项目已结束或已取消", status=ServiceProject.Status.CANCELLED,
+            cancelled_at=now, cancel_reason=reason)
+        shifts = list(Shift.objects.select_for_update().filter(project=project, starts_at__gt=now)
+                      .order_by("id"))
+        signups = list(Signup.objects.select_for_update().filter(shift__in=shifts, status__in=Signup.ACTIVE)
+                       .order_by("id"))
+        Signup.objects.filter(id__in=[s.id for s in signups]).update(status=Signup.Status.CANCELLED,
+                                                                     cancelled_at=now)
+        Shift.objects.filter(id__in=[s.id for s in shifts]).update(confirmed_count=0, waitlisted_count=0)
+        by_volunteer: dict[int, list[int]] = {}
+        for signup in signups:
+            by_volunteer.setdefault(signup.volunteer_id, []).append(signup.id)
+        for volunteer_id, signup_ids in by_volunteer.items():
+            notification_send(recipient_id=volunteer_id, kind="project_cancelled", title="项目已取消",
+                              body=f"您报名的「{project.title}」已取消，报名随之取消。原因：{reason}",
+                              data={"project_id": project.id, "signup_ids": signup_ids, "reason": reason})
     return project
 
 
 def shift_create(*, project: ServiceProject, starts_at: datetime, ends_at: datetime,
                  capacity: int, signup_deadline: datetime | None = None,
-                 cancel_deadline: datetime | None = None) -> Shift:
+                 cancel_deadline: datetime | None = None, address: str = "") -> Shift:
     errors: dict[str, list[str]] = {}
     if signup_deadline and signup_deadline > starts_at:
         errors["signup_deadline"] = ["报名截止时间不能晚于开始时间"]
@@ -79,19 +189,24 @@ def shift_create(*, project: ServiceProject, starts_at: datetime, ends_at: datet
         errors["ends_at"] = [f"单个班次不能超过 {MAX_SHIFT_HOURS} 小时"]
     if not 1 <= capacity <= MAX_CAPACITY:
         errors["capacity"] = [f"名额须在 1 到 {MAX_CAPACITY} 之间"]
-    if project.status == ServiceProject.Status.CLOSED:
-        errors["project"] = ["项目已结束"]
+    if project.status in (ServiceProject.Status.CLOSED, ServiceProject.Status.CANCELLED):
+        errors["project"] = ["项目已结束或已取消"]
     if errors:
         raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
     return Shift.objects.create(project=project, starts_at=starts_at, ends_at=ends_at,
                                 capacity=capacity, signup_deadline=signup_deadline,
-                                cancel_deadline=cancel_deadline)
+                                cancel_deadline=cancel_deadline, address=address)
 
 
 def _lock_shift(shift_id: int) -> Shift:
-    shift = Shift.objects.select_for_update().filter(id=shift_id).select_related("project").first()
+    """Lock the shift row only. Its project is read by a second statement *after* the lock
+    is held: in READ COMMITTED a row joined into the locking statement keeps that
+    statement's snapshot, so a project cancelled by the transaction we waited for would
+    still read as published (project_cancel holds the shifts until it commits)."""
+    shift = Shift.objects.select_for_update().filter(id=shift_id).first()
     if shift is None:
         raise Http404
+    shift.project = ServiceProject.objects.get(id=shift.project_id)
     return shift
 
 
@@ -126,9 +241,13 @@ def _signup_create(*, volunteer: User, shift_id: int) -> Signup:
             raise DomainError("shift_started", "该班次已开始或已结束，不能报名", status_code=409)
         if now >= shift.signups_close_at:
             raise DomainError("signup_closed", "该班次已截止报名", status_code=409)
+        volunteer_eligibility_check(volunteer=volunteer, project=project, on=shift.starts_at)
         if _overlapping_confirmed(volunteer_ids=[volunteer.id], shift=shift).exists():
             raise Conflict("time_conflict", "您已确认的另一个班次与该班次时间重叠")
-        if shift.confirmed_count < shift.capacity:
+        if project.requires_approval:
+            # Takes no seat until a social worker accepts it (signup_accept).
+            status, queue_number = Signup.Status.PENDING, None
+        elif shift.confirmed_count < shift.capacity:
             status, queue_number = Signup.Status.CONFIRMED, None
             Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") + 1)
         else:
@@ -143,7 +262,15 @@ def _signup_create(*, volunteer: User, shift_id: int) -> Signup:
         # Everyone ahead in the queue is still waiting: promotion always takes the head.
         signup.position = (shift.waitlisted_count + 1) if queue_number else None
         when = _fmt(shift.starts_at)
-        if status == Signup.Status.CONFIRMED:
+        if status == Signup.Status.PENDING:
+            notification_send(recipient_id=volunteer.id, kind="signup_pending", title="报名待审核",
+                              body=f"您已报名「{project.title}」{when} 的班次，等待社工审核。",
+                              data={"signup_id": signup.id, "shift_id": shift.id, "project_id": project.id})
+            notification_send(recipient_id=project.owner_id, kind="signup_review_requested",
+                              title="有新的报名待审核",
+                              body=f"{volunteer.name} 报名了「{project.title}」{when} 的班次，请审核。",
+                              data={"signup_id": signup.id, "shift_id": shift.id, "project_id": project.id})
+        elif status == Signup.Status.CONFIRMED:
             notification_send(recipient_id=volunteer.id, kind=Notification.Kind.SIGNUP_CONFIRMED,
                               title="报名成功", body=f"您已成功报名「{project.title}」{when} 的班次。",
                               data={"signup_id": signup.id, "shift_id": shift.id, "project_id": project.id})
@@ -180,12 +307,14 @@ def signup_cancel(*, user: User, signup_id: int) -> Signup:
             raise DomainError("shift_started", "班次已开始，不能取消报名", status_code=409)
         if now >= shift.cancellations_close_at:
             raise DomainError("cancel_closed", "已过取消截止时间，如需请假请联系社工", status_code=409)
-        was_confirmed = signup.status == Signup.Status.CONFIRMED
+        if signup.status == Signup.Status.DECLINED:
+            raise Conflict("already_declined", "该报名未通过审核，无需取消")
+        was = signup.status
         signup.status, signup.cancelled_at = Signup.Status.CANCELLED, now
         signup.save(update_fields=["status", "cancelled_at"])
-        if was_confirmed:
+        if was == Signup.Status.CONFIRMED:
             _promote_first_waitlisted(shift=shift, now=now)
-        else:
+        elif was == Signup.Status.WAITLISTED:
             Shift.objects.filter(id=shift.id).update(waitlisted_count=F("waitlisted_count") - 1)
         notification_send(recipient_id=user.id, kind=Notification.Kind.SIGNUP_CANCELLED,
                           title="报名已取消",
@@ -198,9 +327,19 @@ def signup_cancel(*, user: User, signup_id: int) -> Signup:
 
 def _promote_first_waitlisted(*, shift: Shift, now: datetime) -> Signup | None:
     """Give the seat freed on a locked shift to the first on its waitlist who can take it,
-    or free the seat. A volunteer who has meanwhile confirmed an overlapping shift keeps
-    their place but is passed over; so is one whose own sign-up is in flight right now
-    (their user row is locked: SKIP LOCKED instead of waiting, see the module docstring)."""
+    or free the seat."""
+    head = _take_first_waitlisted(shift=shift, now=now, why="有人取消了报名")
+    if head is None:
+        Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") - 1)
+    return head
+
+
+def _take_first_waitlisted(*, shift: Shift, now: datetime, why: str) -> Signup | None:
+    """Confirm the first on a locked shift's waitlist who can take a seat, and tell them;
+    the caller accounts for the seat. A volunteer who has meanwhile confirmed an
+    overlapping shift keeps their place but is passed over; so is one whose own sign-up
+    is in flight right now (their user row is locked: SKIP LOCKED instead of waiting,
+    see the module docstring)."""
     queue = list(Signup.objects.select_for_update()
                  .filter(shift=shift, status=Signup.Status.WAITLISTED).order_by("queue_number"))
     busy = set(_overlapping_confirmed(volunteer_ids=[s.volunteer_id for s in queue], shift=shift)
@@ -216,7 +355,6 @@ def _promote_first_waitlisted(*, shift: Shift, now: datetime) -> Signup | None:
         head = candidate
         break
     if head is None:
-        Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") - 1)
         return None
     promoted = Signup.objects.filter(id=head.id, status=Signup.Status.WAITLISTED).update(
         status=Signup.Status.CONFIRMED, confirmed_at=now)
@@ -224,10 +362,191 @@ def _promote_first_waitlisted(*, shift: Shift, now: datetime) -> Signup | None:
         raise Conflict("concurrent_change", "报名状态已变化，请重试")
     Shift.objects.filter(id=shift.id).update(waitlisted_count=F("waitlisted_count") - 1)
     notification_send(recipient_id=head.volunteer_id, kind=Notification.Kind.SIGNUP_PROMOTED,
-                      title="候补转正", body=f"有人取消了报名，您已获得「{shift.project.title}」"
+                      title="候补转正", body=f"{why}，您已获得「{shift.project.title}」"
                       f"{_fmt(shift.starts_at)} 的名额。",
                       data={"signup_id": head.id, "shift_id": shift.id, "project_id": shift.project_id})
     return head
+
+
+# --- approval-required projects: a manager decides on pending sign-ups -----------------
+
+
+def signup_accept(*, user: User, signup: Signup) -> Signup:
+    """Accept a pending sign-up (``signup`` checked by ``signup_for_manager``): it takes a
+    seat now. A full shift refuses with 409 ``shift_full`` rather than queueing the
+    volunteer: the social worker raises the capacity or declines.
+
+    Locks: the volunteer's user row, then the shift, then the sign-up (module order), so
+    many accepts at once on a nearly full shift are serialised on the shift and never
+    overbook; the check constraint ``shift_never_overbooked`` backs this up."""
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(id=signup.volunteer_id).exists()
+        shift = _lock_shift(signup.shift_id)
+        signup = Signup.objects.select_for_update().get(id=signup.id)
+        if signup.status != Signup.Status.PENDING:
+            raise Conflict("not_pending", "该报名不在待审核状态")
+        if shift.project.status != ServiceProject.Status.PUBLISHED:
+            raise DomainError("project_not_published", "项目未发布或已结束", status_code=409)
+        if now >= shift.starts_at:
+            raise DomainError("shift_started", "该班次已开始或已结束", status_code=409)
+        if _overlapping_confirmed(volunteer_ids=[signup.volunteer_id], shift=shift).exists():
+            raise Conflict("time_conflict", "该志愿者已确认的另一个班次与此班次时间重叠")
+        if shift.is_full:
+            raise Conflict("shift_full", "班次名额已满，请先增加名额")
+        Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") + 1)
+        signup.status, signup.confirmed_at = Signup.Status.CONFIRMED, now
+        signup.decided_at, signup.decided_by = now, user
+        signup.save(update_fields=["status", "confirmed_at", "decided_at", "decided_by"])
+        notification_send(recipient_id=signup.volunteer_id, kind="signup_accepted", title="报名已通过",
+                          body=f"您报名的「{shift.project.title}」{_fmt(shift.starts_at)} 的班次已通过审核。",
+                          data={"signup_id": signup.id, "shift_id": shift.id, "project_id": shift.project_id})
+    signup.shift = shift
+    signup.position = None
+    return signup
+
+
+def signup_decline(*, user: User, signup: Signup, reason: str = "") -> Signup:
+    """Decline a pending sign-up (checked by ``signup_for_manager``); no seat changes.
+    Same lock order as ``signup_accept`` so the two cannot both decide one sign-up."""
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(id=signup.volunteer_id).exists()
+        shift = _lock_shift(signup.shift_id)
+        changed = Signup.objects.filter(id=signup.id, status=Signup.Status.PENDING).update(
+            status=Signup.Status.DECLINED, decided_at=now, decided_by=user)
+        if changed != 1:
+            raise Conflict("not_pending", "该报名不在待审核状态")
+        signup.refresh_from_db()
+        note = f"原因：{reason}" if reason else "感谢您的关注。"
+        notification_send(recipient_id=signup.volunteer_id, kind="signup_declined", title="报名未通过",
+                          body=f"您报名的「{shift.project.title}」{_fmt(shift.starts_at)} 的班次未通过审核。{note}",
+                          data={"signup_id": signup.id, "shift_id": shift.id, "project_id": shift.project_id,
+                                "reason": reason})
+    signup.shift = shift
+    signup.position = None
+    return signup
+
+
+# --- a manager changes a shift ---------------------------------------------------------
+
+NOTIFIED_FIELDS = {"starts_at": "开始时间", "ends_at": "结束时间", "address": "地点"}
+
+
+def _shown(field: str, value) -> str:
+    return _fmt(value) if isinstance(value, datetime) else (value or "（项目地点）")
+
+
+def shift_update(*, shift: Shift, changes: dict, move_to_waitlist: list[int] | None = None) -> Shift:
+    """Change a shift (checked by ``shift_for_manager``) before it starts.
+
+    - A new time or place notifies everyone signed up (confirmed, waitlisted, pending)
+      with what changed.
+    - More seats promote the waitlist in queue order (as a cancellation does).
+    - Fewer seats than confirmed volunteers is refused (409 ``capacity_below_confirmed``)
+      unless ``move_to_waitlist`` names exactly that many confirmed sign-ups: they go to
+      the end of the waitlist in the order named, and are told their position.
+
+    Locks the shift, then the sign-ups it changes; promotion takes users with SKIP LOCKED.
+    Any refusal rolls everything back."""
+    now = timezone.now()
+    with transaction.atomic():
+        shift = _lock_shift(shift.id)
+        if shift.project.status in (ServiceProject.Status.CLOSED, ServiceProject.Status.CANCELLED):
+            raise DomainError("project_closed", "项目已结束或已取消，不能修改班次", status_code=409)
+        if now >= shift.starts_at:
+            raise DomainError("shift_started", "班次已开始，不能修改", status_code=409)
+        new = {field: changes.get(field, getattr(shift, field)) for field in
+               ("starts_at", "ends_at", "capacity", "address", "signup_deadline", "cancel_deadline")}
+        errors: dict[str, list[str]] = {}
+        if "starts_at" in changes and new["starts_at"] <= now:
+            errors["starts_at"] = ["开始时间必须晚于当前时间"]
+        if new["ends_at"] <= new["starts_at"]:
+            errors["ends_at"] = ["结束时间必须晚于开始时间"]
+        elif new["ends_at"] - new["starts_at"] > timedelta(hours=MAX_SHIFT_HOURS):
+            errors["ends_at"] = [f"单个班次不能超过 {MAX_SHIFT_HOURS} 小时"]
+        for field, label in (("signup_deadline", "报名截止"), ("cancel_deadline", "取消截止")):
+            if new[field] and new[field] > new["starts_at"]:
+                errors[field] = [f"{label}时间不能晚于开始时间"]
+        if move_to_waitlist and new["capacity"] >= shift.confirmed_count:
+            errors["move_to_waitlist"] = ["名额足够时无需移入候补"]
+        if errors:
+            raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
+
+        moved: list[Signup] = []
+        excess = shift.confirmed_count - new["capacity"]
+        if excess > 0:
+            if not move_to_waitlist:
+                raise Conflict("capacity_below_confirmed",
+                               f"已确认 {shift.confirmed_count} 人，名额不能少于此数；"
+                               f"如需减少，请选择 {excess} 人移入候补",
+                               fields={"capacity": [f"请在 move_to_waitlist 中选择 {excess} 个已确认的报名"]})
+            moved = _move_to_waitlist(shift=shift, signup_ids=move_to_waitlist, count=excess)
+
+        changed = {f: (getattr(shift, f), new[f]) for f in NOTIFIED_FIELDS if new[f] != getattr(shift, f)}
+        for field, value in new.items():
+            setattr(shift, field, value)
+        shift.save(update_fields=list(new))
+        for field in ("confirmed_count", "waitlisted_count", "waitlist_seq"):
+            setattr(shift, field, getattr(Shift.objects.only(field).get(id=shift.id), field))
+
+        seats = shift.capacity - shift.confirmed_count
+        while seats > 0 and shift.waitlisted_count > 0:
+            head = _take_first_waitlisted(shift=shift, now=now, why="班次增加了名额")
+            if head is None:
+                break
+            Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") + 1)
+            shift.refresh_from_db(fields=["confirmed_count", "waitlisted_count"])
+            seats -= 1
+
+        for position, signup in enumerate(moved, start=shift.waitlisted_count - len(moved) + 1):
+            notification_send(recipient_id=signup.volunteer_id, kind="signup_moved_to_waitlist",
+                              title="已转为候补",
+                              body=f"「{shift.project.title}」{_fmt(shift.starts_at)} 的班次名额减少，"
+                                   f"您的报名已转为候补第 {position} 位，有空位时将自动转正。",
+                              data={"signup_id": signup.id, "shift_id": shift.id,
+                                    "project_id": shift.project_id, "waitlist_position": position})
+        if changed:
+            _notify_shift_changed(shift=shift, changed=changed)
+    return shift
+
+
+def _move_to_waitlist(*, shift: Shift, signup_ids: list[int], count: int) -> list[Signup]:
+    if len(set(signup_ids)) != len(signup_ids) or len(signup_ids) != count:
+        raise DomainError("invalid", f"请恰好选择 {count} 个已确认的报名移入候补",
+                          fields={"move_to_waitlist": [f"须恰好包含 {count} 个不重复的报名"]})
+    rows = {s.id: s for s in Signup.objects.select_for_update().filter(
+        shift=shift, id__in=signup_ids, status=Signup.Status.CONFIRMED)}
+    if set(rows) != set(signup_ids):
+        raise DomainError("invalid", "只能选择本班次已确认的报名",
+                          fields={"move_to_waitlist": ["包含不属于本班次或未确认的报名"]})
+    seq = shift.waitlist_seq
+    moved = []
+    for signup_id in signup_ids:
+        seq += 1
+        signup = rows[signup_id]
+        signup.status, signup.queue_number, signup.confirmed_at = Signup.Status.WAITLISTED, seq, None
+        signup.save(update_fields=["status", "queue_number", "confirmed_at"])
+        moved.append(signup)
+    Shift.objects.filter(id=shift.id).update(
+        confirmed_count=F("confirmed_count") - count, waitlisted_count=F("waitlisted_count") + count,
+        waitlist_seq=seq)
+    return moved
+
+
+def _notify_shift_changed(*, shift: Shift, changed: dict) -> None:
+    lines = "；".join(f"{NOTIFIED_FIELDS[f]}：{_shown(f, old)} → {_shown(f, new)}"
+                     for f, (old, new) in changed.items())
+    data_changes = {f: [old.isoformat() if isinstance(old, datetime) else old,
+                        new.isoformat() if isinstance(new, datetime) else new]
+                    for f, (old, new) in changed.items()}
+    recipients = (Signup.objects.filter(shift=shift, status__in=Signup.ACTIVE)
+                  .values_list("id", "volunteer_id").order_by("id"))
+    for signup_id, volunteer_id in recipients:
+        notification_send(recipient_id=volunteer_id, kind="shift_changed", title="班次有变动",
+                          body=f"您报名的「{shift.project.title}」班次有变动：{lines}。",
+                          data={"signup_id": signup_id, "shift_id": shift.id, "project_id": shift.project_id,
+                                "changes": data_changes})
 
 
 def attendance_check_in(*, volunteer: User, code: str, lat: Decimal | None = None,

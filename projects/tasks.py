@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from projects import services
+from projects import recurrence, services
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +25,12 @@ def shift_reminders_send() -> int:
 @shared_task(name="projects.shifts_short_notify", ignore_result=True)
 def shifts_short_notify() -> int:
     return services.shifts_short_notify()
+
+
+@shared_task(name="projects.shift_rules_generate", ignore_result=True)
+def shift_rules_generate() -> int:
+    """Occurrences of weekly rules, a few weeks ahead; idempotent (unique rule slot)."""
+    created = recurrence.shift_rules_generate()
+    if created:
+        logger.info("generated %d shift occurrences", created)
+    return created

@@ -28,7 +28,7 @@ const routes: RouteRecordRaw[] = [
     meta: { auth: true, role: 'social_worker' },
     children: [
       { path: '', redirect: () => consoleHome() },
-      { path: 'projects', component: () => import('./views/console/ProjectsView.vue'), meta: { title: '我的项目' } },
+      { path: 'projects', component: () => import('./views/console/ProjectsView.vue'), meta: { title: '我的项目', roles: ['social_worker', 'org_admin'] } },
       { path: 'shifts/:id', component: () => import('./views/console/ShiftView.vue'), meta: { title: '班次签到' } },
       { path: 'records', component: () => import('./views/console/RecordsView.vue'), meta: { title: '服务记录审核' } },
       { path: 'records/work', component: () => import('./views/console/RecordsDisputesView.vue'), meta: { title: '复核、补录与申诉' } },

@@ -8,6 +8,7 @@ web process (see ``config.embedded``).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,16 @@ if not SECRET_KEY:
     if not (EMBEDDED or DEBUG):
         raise RuntimeError("SECRET_KEY must be set when the platform runs in full mode")
     SECRET_KEY = "insecure-embedded-mode-key-never-use-in-production-0123456789"
+# Encrypts resident ID numbers at rest and keys their lookup hash (accounts.identity).
+# Separate from SECRET_KEY in production so that rotating one does not lose the other;
+# changing it makes stored ID numbers unreadable. Embedded mode derives one.
+REAL_NAME_KEY = env_str("REAL_NAME_KEY", "")
+if not REAL_NAME_KEY:
+    if not (EMBEDDED or DEBUG):
+        raise RuntimeError("REAL_NAME_KEY must be set when the platform runs in full mode")
+    REAL_NAME_KEY = hashlib.sha256(f"real-name-key:{SECRET_KEY}".encode()).hexdigest()
+elif len(REAL_NAME_KEY) < 32:
+    raise RuntimeError("REAL_NAME_KEY must be at least 32 characters long")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS", ["http://127.0.0.1:8000", "http://localhost:8000"]
@@ -177,6 +188,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
     "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
 }
+# Who reviews a project before it is published, by region code prefix (the longest
+# matching prefix wins): "org_admin" (the organization's admin, the default) or "street"
+# (street staff whose region contains the project's). E.g. {"410902": "street"}.
+PROJECT_REVIEWERS: dict[str, str] = {}
+# How far ahead the beat task generates the occurrences of weekly shift rules.
+SHIFT_RULE_HORIZON_DAYS = 28
+SHIFT_RULE_MAX_OCCURRENCES = 200
+
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Embedded mode: tasks keep Celery's API but run on a thread of the web process.
 CELERY_EMBEDDED_WORKER = env_bool("CELERY_EMBEDDED_WORKER", EMBEDDED)
@@ -198,6 +217,7 @@ CELERY_BEAT_SCHEDULE = {
     "projects-no-shows": {"task": "projects.signups_mark_no_shows", "schedule": 900.0},
     "projects-reminders": {"task": "projects.shift_reminders_send", "schedule": 300.0},
     "projects-short-shifts": {"task": "projects.shifts_short_notify", "schedule": 900.0},
+    "projects-shift-rules": {"task": "projects.shift_rules_generate", "schedule": 3600.0},
     "auth-expired-cleanup": {
         "task": "accounts.expired_credentials_cleanup",
         "schedule": 3600.0,
@@ -238,6 +258,8 @@ SPECTACULAR_SETTINGS = {
         "SignupStatusEnum": "projects.models.Signup.Status",
         "ServiceRecordStatusEnum": "volunteers.models.ServiceRecord.Status",
         "OrganizationStatusEnum": "organizations.models.Organization.Status",
+        "ServiceDomainEnum": "organizations.models.Organization.Domain",
+        "ProjectFundingEnum": "projects.models.ServiceProject.Funding",
         "OrganizationSourceEnum": "organizations.models.Organization.Source",
         "PartyBuildingEnum": "organizations.models.Organization.PartyBuilding",
         "FilingStatusEnum": "organizations.models.FilingApplication.Status",
@@ -266,6 +288,9 @@ SERVICE_RECORD_NOTICE_WORKING_DAYS = env_int("SERVICE_RECORD_NOTICE_WORKING_DAYS
 BACK_ENTRY_WINDOW_DAYS = env_int("BACK_ENTRY_WINDOW_DAYS", 30)
 BACK_ENTRY_EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 DEMO_PASSWORD = "demo12345"
+# Under this age a guardian's consent record is needed before any sign-up (《未成年人保护法》,
+# PIPL art. 31); minimum ages of projects are checked against the real-name birth date.
+MINOR_CONSENT_AGE = env_int("MINOR_CONSENT_AGE", 14)
 
 # --- security (production) --------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

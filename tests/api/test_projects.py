@@ -33,7 +33,12 @@ def test_a_social_worker_drafts_publishes_and_adds_shifts(client_for):
     assert project["status"] == "draft" and project["owner"]["id"] == worker.id
     assert project["organization"] == {"id": org.id, "name": org.name}
 
-    published = client.post(f"/api/v1/projects/{project['id']}/publish/")
+    # The organization's admin reviews by default: the owner's publish submits for review.
+    submitted = client.post(f"/api/v1/projects/{project['id']}/publish/")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    admin = UserFactory()
+    Membership.objects.create(user=admin, organization=org, role=Membership.Role.ADMIN)
+    published = client_for(admin).post(f"/api/v1/projects/{project['id']}/publish/")
     assert published.status_code == 200 and published.json()["status"] == "published"
     assert_error(client.post(f"/api/v1/projects/{project['id']}/publish/"), 409, "not_draft")
 

@@ -33,6 +33,7 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
 PASSWORD = "demo12345"
 SOCIAL_WORKER = "13800000004"
+ORG_ADMIN = "13800000003"  # admin of the first demo organization: reviews its projects
 SEEDED_VOLUNTEER = "13800001000"  # confirmed on the seeded shift that is happening now
 SEEDED_IN_PROGRESS_PROJECT = "京东社区独居老人探访"
 

@@ -8,20 +8,23 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SOCIAL_WORKER, LiveInbox, badge_count, login, volunteer_phone
+from tests.browser.conftest import ORG_ADMIN, SOCIAL_WORKER, LiveInbox, badge_count, login, volunteer_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("server_log")]
 
 
-def _one_seat_shift(worker) -> tuple[dict, dict]:
-    """A fresh published project of the social worker's with one shift tomorrow, one seat."""
+def _one_seat_shift(worker, admin) -> tuple[dict, dict]:
+    """A fresh published project of the social worker's with one shift tomorrow, one seat
+    (submitted by the social worker, published by the organization's admin)."""
+    reviewed = {o["id"] for o in admin.get("/api/v1/me/")["organizations"] if o["role"] == "org_admin"}
     me = worker.get("/api/v1/me/")
-    org = next(o for o in me["organizations"] if o["role"] == "social_worker")
+    org = next(o for o in me["organizations"] if o["role"] == "social_worker" and o["id"] in reviewed)
     project = worker.post("/api/v1/projects/", {
         "organization": org["id"], "title": "候补递补测试：助老理发", "description": "一个名额，测试候补递补。",
         "region": "410902001", "address": "京东社区活动室", "skills": ["理发"],
     }, status=201)
-    worker.post(f"/api/v1/projects/{project['id']}/publish/")
+    worker.post(f"/api/v1/projects/{project['id']}/publish/")  # submits it for review
+    admin.post(f"/api/v1/projects/{project['id']}/publish/")  # the reviewer publishes
     start = (datetime.now().astimezone() + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     shift = worker.post(f"/api/v1/projects/{project['id']}/shifts/", {
         "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 1,
@@ -31,7 +34,7 @@ def _one_seat_shift(worker) -> tuple[dict, dict]:
 
 def test_a_waitlisted_volunteer_is_promoted_live_when_the_seat_frees_up(new_context, api_for, shot):
     worker = api_for(SOCIAL_WORKER)
-    project, shift = _one_seat_shift(worker)
+    project, shift = _one_seat_shift(worker, api_for(ORG_ADMIN))
     shift_id = shift["id"]
 
     # Volunteer A takes the only seat (through the API).
