@@ -81,16 +81,25 @@ def _bench_project(title: str):
     project = services.project_create(user=worker, organization=org, title=title,
                                       region=org.region if len(org.region_id) >= 9
                                       else Region.objects.get(code="410902001"))
-    services.project_publish(project=project)
+    # The organization's admin reviews and publishes (the default reviewer).
+    admin = User.objects.get(phone="13800000003")
+    services.project_publish(user=admin, project=project)
     return project
 
 
 def _shifts(project, n: int, capacity: int, day_offset: int = 3) -> list[int]:
+    from django.db.models import Max
     from django.utils import timezone
 
     from projects import services
+    from projects.models import Shift
 
+    # Each pool gets its own stretch of time: a volunteer may not hold two overlapping
+    # confirmed shifts, so reusing the times of an earlier pool would turn into 409s.
     base = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=day_offset)
+    latest = Shift.objects.aggregate(latest=Max("ends_at"))["latest"]
+    if latest is not None and latest + timedelta(days=1) > base:
+        base = (latest + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     ids = []
     for i in range(n):
         start = base + timedelta(hours=4 * i)
