@@ -25,7 +25,8 @@ class ServiceProject(models.Model):
     """A community service project (服务项目), led by the social worker who owns it.
 
     Lifecycle: draft → submitted (for review) → published → closed; cancelled from any
-    state before closed. Who reviews depends on the project's region (``projects.review``)."""
+    state before closed. Who reviews depends on the project's region
+    (``settings.PROJECT_REVIEWERS``, see ``projects.selectors.is_project_reviewer``)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
