@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 WEEKDAY_NAMES = "一二三四五六日"
 
 
+MAX_RULE_DAYS = 2 * 366
+
+
 def _slots(*, weekdays: list[int], start_time: time, first: date, last: date) -> Iterator[datetime]:
     day = first
     while day <= last:
@@ -51,6 +54,9 @@ def shift_rule_create(*, user: User, project: ServiceProject, weekdays: list[int
         errors["capacity"] = [f"名额须在 1 到 {MAX_CAPACITY} 之间"]
     if until < starts_on:
         errors["until"] = ["截止日期不能早于起始日期"]
+    elif until > starts_on + timedelta(days=MAX_RULE_DAYS):
+        # Also keeps the date arithmetic below far from date.max.
+        errors["until"] = [f"规则最长 {MAX_RULE_DAYS} 天"]
     if errors:
         raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
     count = 0

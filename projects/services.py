@@ -301,6 +301,8 @@ def signup_cancel(*, user: User, signup_id: int) -> Signup:
         User.objects.select_for_update().filter(id=user.id).exists()
         shift = _lock_shift(shift_id)
         signup = Signup.objects.select_for_update().get(id=signup_id)
+        if Attendance.objects.filter(signup_id=signup.id).exists():
+            raise Conflict("already_checked_in", "您已签到，不能取消报名；如需离开请签退")
         if signup.status == Signup.Status.CANCELLED:
             raise Conflict("already_cancelled", "该报名已取消")
         if now >= shift.starts_at:
@@ -472,6 +474,17 @@ def shift_update(*, shift: Shift, changes: dict, move_to_waitlist: list[int] | N
             errors["move_to_waitlist"] = ["名额足够时无需移入候补"]
         if errors:
             raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
+        if new["starts_at"] != shift.starts_at or new["ends_at"] != shift.ends_at:
+            # Nobody may end up holding two overlapping confirmed shifts. Read only: the
+            # volunteers' user rows come before the shift in the lock order.
+            moved_shift = Shift(id=shift.id, starts_at=new["starts_at"], ends_at=new["ends_at"])
+            confirmed = list(shift.signups.filter(status=Signup.Status.CONFIRMED)
+                             .values_list("volunteer_id", flat=True))
+            clashes = sorted(set(_overlapping_confirmed(volunteer_ids=confirmed, shift=moved_shift)
+                                 .values_list("volunteer_id", flat=True)))
+            if clashes:
+                raise Conflict("time_conflict", f"有 {len(clashes)} 位已确认的志愿者在新时间另有班次",
+                               fields={"starts_at": [f"与志愿者 {clashes} 的其他班次时间重叠"]})
 
         moved: list[Signup] = []
         excess = shift.confirmed_count - new["capacity"]
@@ -516,10 +529,10 @@ def _move_to_waitlist(*, shift: Shift, signup_ids: list[int], count: int) -> lis
         raise DomainError("invalid", f"请恰好选择 {count} 个已确认的报名移入候补",
                           fields={"move_to_waitlist": [f"须恰好包含 {count} 个不重复的报名"]})
     rows = {s.id: s for s in Signup.objects.select_for_update().filter(
-        shift=shift, id__in=signup_ids, status=Signup.Status.CONFIRMED)}
+        shift=shift, id__in=signup_ids, status=Signup.Status.CONFIRMED, attendance__isnull=True)}
     if set(rows) != set(signup_ids):
         raise DomainError("invalid", "只能选择本班次已确认的报名",
-                          fields={"move_to_waitlist": ["包含不属于本班次或未确认的报名"]})
+                          fields={"move_to_waitlist": ["包含不属于本班次、未确认或已签到的报名"]})
     seq = shift.waitlist_seq
     moved = []
     for signup_id in signup_ids:
@@ -556,6 +569,11 @@ def attendance_check_in(*, volunteer: User, code: str, lat: Decimal | None = Non
     shift_id = checkin_code_verify(code=code)
     now = timezone.now()
     with transaction.atomic():
+        # The documented lock order (volunteer, shift, sign-up): the attendance row's
+        # foreign keys take share locks on both, which would otherwise invert it.
+        User.objects.select_for_update().filter(id=volunteer.id).exists()
+        if Shift.objects.select_for_update().filter(id=shift_id).first() is None:
+            raise Forbidden("not_signed_up", "您没有该班次的有效报名，不能签到")
         signup = (Signup.objects.select_for_update(of=("self",)).select_related("shift")
                   .filter(shift_id=shift_id, volunteer=volunteer, status=Signup.Status.CONFIRMED)
                   .first())
@@ -579,7 +597,7 @@ def attendance_check_out(*, volunteer: User, code: str) -> Attendance:
     shift_id = checkin_code_verify(code=code)
     now = timezone.now()
     with transaction.atomic():
-        attendance = (Attendance.objects.select_for_update(of=("self",)).select_related("shift")
+        attendance = (Attendance.objects.select_for_update(of=("self",)).select_related("shift", "signup")
                       .filter(shift_id=shift_id, volunteer=volunteer).first())
         if attendance is None:
             if not Signup.objects.filter(shift_id=shift_id, volunteer=volunteer,
@@ -588,6 +606,8 @@ def attendance_check_out(*, volunteer: User, code: str) -> Attendance:
             raise DomainError("not_checked_in", "您还没有签到", status_code=409)
         if attendance.checked_out_at is not None:
             raise Conflict("already_checked_out", "您已签退")
+        if attendance.signup.status != Signup.Status.CONFIRMED:  # e.g. the project was cancelled
+            raise Conflict("signup_not_confirmed", "该报名已不再有效，不能签退计时")
         closes = attendance.shift.ends_at + timedelta(minutes=settings.CHECKOUT_CLOSES_AFTER_MINUTES)
         if now > closes:
             raise DomainError("checkout_closed", "已超过签退时间，请联系社工补录", status_code=409)

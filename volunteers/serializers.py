@@ -140,7 +140,7 @@ class BackEntrySerializer(serializers.Serializer):
     evidence = serializers.FileField()
     content = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    people_served = serializers.IntegerField(min_value=0, required=False, default=0)
+    people_served = serializers.IntegerField(min_value=0, max_value=100_000, required=False, default=0)
 
     def validate_evidence(self, upload):
         if upload.size > settings.BACK_ENTRY_EVIDENCE_MAX_BYTES:

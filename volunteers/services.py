@@ -205,6 +205,8 @@ def service_record_for_viewer(*, user: User, record_id: int) -> ServiceRecord:
 def _review(*, reviewer: User, record: ServiceRecord, status: str, reason: str = "",
             quality_rating: int | None = None) -> ServiceRecord:
     now = timezone.now()
+    if record.volunteer_id == reviewer.id:
+        raise Forbidden("second_approver_required", "不能审核自己的服务时长，请由其他社工审核")
     if record.source == ServiceRecord.Source.BACK_ENTRY and record.entered_by_id == reviewer.id:
         raise Forbidden("second_approver_required", "补录的记录须由录入人以外的人员复核")
     fields: dict = dict(status=status, reviewed_by=reviewer, reviewed_at=now, reject_reason=reason)
@@ -254,6 +256,8 @@ def service_record_amend(*, reviewer: User, record: ServiceRecord, hours: Decima
     which is superseded; the correction goes through the public notice like any
     approval. The old row is locked so that two amendments cannot both succeed."""
     now = timezone.now()
+    if record.volunteer_id == reviewer.id:
+        raise Forbidden("second_approver_required", "不能更正自己的服务时长，请由其他社工处理")
     with transaction.atomic():
         old = ServiceRecord.objects.select_for_update().select_related("shift", "project").get(id=record.id)
         if old.status not in (ServiceRecord.Status.PENDING, ServiceRecord.Status.APPROVED):

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -114,10 +115,23 @@ def user_assign_volunteer_number(*, user: User) -> User:
 
 
 def user_login(*, request: HttpRequest, phone: str, password: str) -> tuple[User, str]:
-    """Start a browser session and return the API token (created on first login)."""
+    """Start a browser session and return the API token (created on first login).
+
+    Failed attempts are counted per phone number in the cache (Redis in full mode, so
+    shared by all web workers); past ``LOGIN_MAX_FAILURES`` within the window the phone
+    is refused until the window ends, whatever the password: guessing stops paying."""
+    failures_key = f"login-failures:{phone}"
+    if (cache.get(failures_key) or 0) >= settings.LOGIN_MAX_FAILURES:
+        raise DomainError("too_many_attempts", "密码错误次数过多，请 15 分钟后再试", status_code=429)
     user = authenticate(request, phone=phone, password=password)
     if user is None:
+        cache.add(failures_key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        try:
+            cache.incr(failures_key)
+        except ValueError:  # expired between add and incr
+            cache.set(failures_key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
         raise DomainError("invalid_credentials", "手机号或密码错误", status_code=400)
+    cache.delete(failures_key)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     token, _ = Token.objects.get_or_create(user=user)
     return user, token.key

@@ -272,6 +272,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- platform rules --------------------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.ConsoleBackend")
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10)
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 SMS_CODE_TTL_SECONDS = 300
 SMS_CODE_RESEND_SECONDS = 60
 SMS_CODE_MAX_ATTEMPTS = 5

@@ -56,7 +56,9 @@ def charter_errors(sections: object) -> dict[str, list[str]]:
     for key, text in sections.items():
         if key not in SECTION_TITLES:
             errors[key] = ["未知的章节"]
-        elif isinstance(text, str) and len(text) > MAX_SECTION_CHARS:
+        elif not isinstance(text, str):
+            errors[key] = ["章节须为文本"]
+        elif len(text) > MAX_SECTION_CHARS:
             errors[key] = [f"章节不能超过 {MAX_SECTION_CHARS} 字"]
     return errors
 

@@ -119,6 +119,8 @@ def organization_for_editor(*, user: User, organization_id: int, lock: bool = Fa
     """An organization that ``user`` may edit (governing staff or its admin)."""
     org = _fetch(organization_id=organization_id, lock=lock)
     if not organization_can_edit(user=user, organization=org):
+        if org.registration_status not in PUBLIC_REGISTRATIONS:
+            raise Http404  # a ledger group is not public: don't confirm that it exists
         raise Forbidden("permission_denied", "没有权限修改该组织")
     return org
 

@@ -186,3 +186,26 @@ def test_roster_shows_signups_to_the_project_social_worker_only(api, client_for,
     assert "****" in body["signups"][0]["volunteer"]["phone_masked"]
     assert_error(client_for(volunteer).get(f"/api/v1/shifts/{shift.id}/roster/"), 403)
     assert_error(api.get(f"/api/v1/shifts/{shift.id}/roster/"), 401)
+
+
+def test_a_checked_in_volunteer_cannot_cancel_and_hand_on_the_seat(client_for, live_shift):
+    shift, volunteer = live_shift
+    Shift.objects.filter(id=shift.id).update(starts_at=timezone.now() + timedelta(minutes=30))
+    client = client_for(volunteer)
+    code = checkin_code_for(shift_id=shift.id).code
+    assert client.post("/api/v1/attendance/check-in/", {"code": code}, format="json").status_code == 201
+    signup = Signup.objects.get(volunteer=volunteer)
+    assert_error(client.post(f"/api/v1/signups/{signup.id}/cancel/"), 409, "already_checked_in")
+    signup.refresh_from_db()
+    assert signup.status == "confirmed"
+
+
+def test_checking_out_of_a_sign_up_no_longer_confirmed_records_nothing(client_for, live_shift):
+    shift, volunteer = live_shift
+    client = client_for(volunteer)
+    code = checkin_code_for(shift_id=shift.id).code
+    client.post("/api/v1/attendance/check-in/", {"code": code}, format="json")
+    Signup.objects.filter(volunteer=volunteer).update(status="cancelled")  # e.g. the project was cancelled
+    assert_error(client.post("/api/v1/attendance/check-out/", {"code": code}, format="json"), 409,
+                 "signup_not_confirmed")
+    assert not ServiceRecord.objects.exists()

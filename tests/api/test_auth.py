@@ -194,3 +194,21 @@ def test_unknown_api_path_is_json_404(api):
     response = api.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_phone_is_locked_after_ten_wrong_passwords(api, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    UserFactory(phone="13912345678")
+    wrong = {"phone": "13912345678", "password": "guess"}
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        assert_error(api.post("/api/v1/auth/login/", wrong, format="json"), 400, "invalid_credentials")
+    right = {"phone": "13912345678", "password": "demo12345"}
+    assert_error(api.post("/api/v1/auth/login/", right, format="json"), 429, "too_many_attempts")
+    assert not Token.objects.exists()
+    # Another phone is not affected, and a success clears a phone's count.
+    other = UserFactory(phone="13912345679")
+    assert api.post("/api/v1/auth/login/", {"phone": other.phone, "password": "demo12345"},
+                    format="json").status_code == 200
+    cache.clear()

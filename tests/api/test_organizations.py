@@ -88,3 +88,11 @@ def test_stats_outside_ones_jurisdiction_are_403(client_for):
     assert_error(client_for(street).get("/api/v1/organizations/stats/?region=410902002"), 403,
                  "outside_jurisdiction")
     assert_error(client_for(UserFactory()).get("/api/v1/organizations/stats/"), 403)
+
+
+def test_a_ledger_group_is_not_revealed_to_outsiders_by_write_endpoints(client_for):
+    ledger = OrganizationFactory(registration_status="ledger")
+    outsider = client_for(UserFactory())
+    assert_error(outsider.patch(f"/api/v1/organizations/{ledger.id}/", {"description": "x"}, format="json"), 404)
+    public = OrganizationFactory()
+    assert_error(outsider.patch(f"/api/v1/organizations/{public.id}/", {"description": "x"}, format="json"), 403)

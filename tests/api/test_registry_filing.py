@@ -257,3 +257,14 @@ def test_an_instructor_needs_a_name_and_contact_and_outsiders_cannot_change_it()
     assert_error(as_user(c.other_admin).put(url, {"mode": "joint"}, format="json"), 403)
     assert_error(as_user(c.resident).get(url), 403)
     assert not PartyBuildingChange.objects.exists()
+
+
+@pytest.mark.parametrize("bad", [123, None, ["党建"]])
+def test_a_charter_section_that_is_not_text_is_a_400_not_a_500(bad):
+    c = cast()
+    sections = charter_template(name=c.org.name)
+    sections["party_building"] = bad
+    body = assert_error(as_user(c.admin).post(f"/api/v1/organizations/{c.org.id}/charters/",
+                                              {"sections": sections}, format="json"), 400, "invalid_charter")
+    assert "party_building" in body["fields"]["sections"]
+    assert not Charter.objects.exists()

@@ -150,3 +150,14 @@ def test_amended_hours_cannot_exceed_the_shift(client_for):
     assert_error(client_for(record.volunteer).post(f"/api/v1/service-records/{record.id}/amend/",
                                                    {"hours": "1", "reason": "x"}, format="json"), 403)
     assert ServiceRecord.objects.count() == 1
+
+
+def test_nobody_approves_or_amends_their_own_hours(client_for):
+    shift = ShiftFactory()
+    record = make_record(2, shift=shift, volunteer=shift.project.owner)  # the lead served on their own shift
+    client = client_for(shift.project.owner)
+    assert_error(client.post(f"/api/v1/service-records/{record.id}/approve/"), 403, "second_approver_required")
+    assert_error(client.post(f"/api/v1/service-records/{record.id}/amend/", {"hours": "1", "reason": "x"},
+                             format="json"), 403, "second_approver_required")
+    record.refresh_from_db()
+    assert record.status == "pending" and ServiceRecord.objects.count() == 1

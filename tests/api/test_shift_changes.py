@@ -253,3 +253,17 @@ def test_only_managers_add_rules(api, client_for):
     assert_error(client_for(social_worker()).post(url, _rule(), format="json"), 403)
     assert_error(client_for(project.owner).delete(url), 405)
     assert not ShiftRule.objects.exists()
+
+
+def test_moving_a_shift_onto_a_volunteers_other_shift_is_refused(client_for):
+    shift = ShiftFactory(starts_at=timezone.now() + timedelta(days=3))
+    other = ShiftFactory(starts_at=timezone.now() + timedelta(days=5))
+    volunteer = UserFactory()
+    for s in (shift, other):
+        assert client_for(volunteer).post(f"/api/v1/shifts/{s.id}/signups/").json()["status"] == "confirmed"
+    body = assert_error(client_for(shift.project.owner).patch(f"/api/v1/shifts/{shift.id}/", {
+        "starts_at": other.starts_at.isoformat(), "ends_at": other.ends_at.isoformat()}, format="json"),
+        409, "time_conflict")
+    assert "starts_at" in body["fields"]
+    shift.refresh_from_db()
+    assert shift.starts_at != other.starts_at
