@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
@@ -528,8 +528,9 @@ def _move_to_waitlist(*, shift: Shift, signup_ids: list[int], count: int) -> lis
     if len(set(signup_ids)) != len(signup_ids) or len(signup_ids) != count:
         raise DomainError("invalid", f"请恰好选择 {count} 个已确认的报名移入候补",
                           fields={"move_to_waitlist": [f"须恰好包含 {count} 个不重复的报名"]})
+    checked_in = Attendance.objects.filter(signup_id=OuterRef("id"))
     rows = {s.id: s for s in Signup.objects.select_for_update().filter(
-        shift=shift, id__in=signup_ids, status=Signup.Status.CONFIRMED, attendance__isnull=True)}
+        ~Exists(checked_in), shift=shift, id__in=signup_ids, status=Signup.Status.CONFIRMED)}
     if set(rows) != set(signup_ids):
         raise DomainError("invalid", "只能选择本班次已确认的报名",
                           fields={"move_to_waitlist": ["包含不属于本班次、未确认或已签到的报名"]})
