@@ -91,9 +91,12 @@ def certificate_issue(*, requested_by: User, organization_id: int, volunteer: Us
             id_number_masked=identity["id_number_masked"],
             date_from=date_from, date_to=date_to, hours=Decimal(totals["hours"]).quantize(cent),
             record_count=totals["count"],
-            service_content=content, organization_name=organization.name, person_in_charge=person_in_charge,
+            service_content=content, organization_name=organization.name,
+            # The registry's record is the default; the issuer may give others on the request.
+            person_in_charge=person_in_charge or organization.person_in_charge,
             handler=requested_by if staff else None,
-            handler_name=requested_by.name if staff else "平台自助出具", contact=contact, notes=notes, issued_at=now)
+            handler_name=requested_by.name if staff else "平台自助出具",
+            contact=contact or organization.contact_phone, notes=notes, issued_at=now)
         notification_send(recipient_id=volunteer.id, kind="certificate_issued", title="志愿服务记录证明已出具",
                           body=f"{organization.name} 为您出具了志愿服务记录证明（编号 {certificate.serial}，"
                                f"{certificate.hours} 小时）。",

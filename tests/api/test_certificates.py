@@ -77,6 +77,15 @@ def test_the_organization_issues_for_a_date_range_with_its_handler(client_for):
     assert "王主任" in text and "0393-1234567" in text
 
 
+def test_the_person_in_charge_and_contact_default_to_the_registry_record(client_for):
+    record = final_record(client_for, 2)
+    type(record.organization).objects.filter(id=record.organization_id).update(
+        person_in_charge="李会长", contact_phone="0393-7654321")
+    body = client_for(record.volunteer).post("/api/v1/certificates/", {"organization": record.organization_id},
+                                             format="json").json()
+    assert body["person_in_charge"] == "李会长" and body["contact"] == "0393-7654321"
+
+
 def test_a_certificate_for_hours_the_organization_did_not_record_is_refused(api, client_for):
     record = final_record(client_for, 2)
     other_org_project = ProjectFactory()
