@@ -37,6 +37,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'registry', component: () => import('./views/console/registry/RegistryListView.vue'), meta: { title: '社会组织名录', roles: [...STAFF_ROLES, 'org_admin'] } },
       { path: 'registry/stats', component: () => import('./views/console/registry/StatsView.vue'), meta: { title: '社会组织统计', roles: STAFF_ROLES } },
       { path: 'registry/:id(\\d+)', component: () => import('./views/console/registry/RegistryDetailView.vue'), meta: { title: '组织详情', roles: [...STAFF_ROLES, 'org_admin'] } },
+      { path: 'venues', component: () => import('./views/console/VenuesView.vue'), meta: { title: '场地与活动室', roles: [...STAFF_ROLES, 'org_admin'] } },
+      { path: 'brands', component: () => import('./views/console/registry/BrandsView.vue'), meta: { title: '品牌组织', roles: [...STAFF_ROLES, 'org_admin'] } },
       { path: 'filings', component: () => import('./views/console/registry/FilingsView.vue'), meta: { title: '备案审核', roles: STAFF_ROLES } },
     ],
   },

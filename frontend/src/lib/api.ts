@@ -19,13 +19,16 @@ export class ApiError extends Error {
   code: string
   detail: string
   fields: FieldErrors
+  /** `fields` as sent (nested objects kept, e.g. a charter's `{sections: {general: [...]}}`). */
+  rawFields: Record<string, unknown>
 
-  constructor(status: number, code: string, detail: string, fields: FieldErrors) {
+  constructor(status: number, code: string, detail: string, fields: FieldErrors, rawFields: Record<string, unknown> = {}) {
     super(detail)
     this.status = status
     this.code = code
     this.detail = detail
     this.fields = fields
+    this.rawFields = rawFields
   }
 }
 
@@ -57,11 +60,13 @@ function toApiError(status: number, body: unknown): ApiError {
   let code = `http_${status}`
   let detail = ''
   let fields: FieldErrors = {}
+  let rawFields: Record<string, unknown> = {}
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>
     if (typeof b.code === 'string') code = b.code
     if (typeof b.detail === 'string') detail = b.detail
     if (b.fields && typeof b.fields === 'object') {
+      rawFields = b.fields as Record<string, unknown>
       for (const [k, v] of Object.entries(b.fields as Record<string, unknown>)) {
         fields[k] = Array.isArray(v) ? v.map(String) : [String(v)]
       }
@@ -84,7 +89,7 @@ function toApiError(status: number, body: unknown): ApiError {
       status === 404 ? '内容不存在' :
       status >= 500 ? '服务器错误，请稍后再试' : '请求失败'
   }
-  return new ApiError(status, code, detail, fields)
+  return new ApiError(status, code, detail, fields, rawFields)
 }
 
 export async function request<T>(
@@ -209,6 +214,7 @@ export const api = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
   post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body ?? {}, opts),
   patch: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PATCH', path, body ?? {}, opts),
+  put: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PUT', path, body ?? {}, opts),
 }
 
 /** Turn a `next` link (absolute or relative) into a same-origin path. */

@@ -320,3 +320,74 @@ export async function downloadFile(path: string, fallbackName: string): Promise<
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
   return name
 }
+
+// --- charter editor, venues, brands, import ---------------------------------------------
+
+export interface CharterTemplate {
+  titles: Record<string, string>
+  required: string[]
+  sections: Record<string, string>
+}
+
+export const VENUE_KIND_TEXT: Record<string, string> = {
+  party_service_center: '党群服务中心',
+  community_service_center: '社区服务中心',
+  incubator: '社会组织孵化基地',
+  other: '其他',
+}
+
+export interface Room {
+  id: number
+  venue: number
+  name: string
+  capacity: number
+  is_bookable: boolean
+}
+
+export interface Venue {
+  id: number
+  name: string
+  kind: string
+  region: string
+  address: string
+  rooms: Room[]
+  organizations: { id: number; name: string }[]
+}
+
+export interface Booking {
+  id: number
+  room: number
+  organization: number
+  organization_name: string
+  booked_by: number | null
+  starts_at: string
+  ends_at: string
+  purpose: string
+  status: string
+  created_at: string
+  cancelled_at: string | null
+}
+
+export interface Brand {
+  id: number
+  name: string
+  org_type: string
+  region: string
+  region_name: string
+  is_brand: boolean
+  brand_story: string
+  brand_photos: string[]
+  brand_projects: number[]
+}
+
+export interface ImportResult {
+  imported: number
+  rejected_rows: number
+  errors: { row: number; field: string; reason: string }[]
+}
+
+/** `{detail, fields}` of a failed call, for showing under a form. */
+export interface FormError {
+  detail: string
+  fields: Record<string, string[]>
+}
