@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import DomainError
-from config.pagination import PageNumberPagination
+from config.pagination import PageNumberPagination, paginated_response
 from projects import calendar, recurrence, selectors, services
 from projects.checkin import checkin_code_for
 from projects.serializers import (
@@ -30,13 +30,6 @@ from projects.serializers import (
     SignupCreatedSerializer,
     SignupSerializer,
 )
-
-
-def _paginate(view, request, queryset, serializer_class, **context):
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    data = serializer_class(page, many=True, context={"request": request, **context}).data
-    return paginator.get_paginated_response(data)
 
 
 def _near(raw: str | None) -> tuple[float, float] | None:
@@ -77,7 +70,7 @@ class ProjectListApi(APIView):
             skill=q.get("skill"), target=q.get("target"), status=q.get("status"),
             starts_after=_datetime(q.get("starts_after"), "starts_after"), mine=mine,
         )
-        return _paginate(self, request, qs, ProjectSerializer)
+        return paginated_response(self, request, qs, ProjectSerializer)
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer},
                    summary="创建服务项目（社工）")
@@ -92,9 +85,7 @@ class ProjectRecommendedApi(APIView):
     @extend_schema(responses=RecommendationSerializer(many=True), summary="为我推荐的班次（含匹配原因）")
     def get(self, request):
         items = selectors.shift_recommendations(user=request.user)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response(RecommendationSerializer(page, many=True).data)
+        return paginated_response(self, request, items, RecommendationSerializer)
 
 
 class ProjectDetailApi(APIView):
@@ -218,7 +209,7 @@ class SignupListApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("mine", str)], responses=SignupSerializer(many=True),
                    summary="我的报名")
     def get(self, request):
-        return _paginate(self, request, selectors.signup_list_mine(user=request.user), SignupSerializer)
+        return paginated_response(self, request, selectors.signup_list_mine(user=request.user), SignupSerializer)
 
 
 class SignupCancelApi(APIView):

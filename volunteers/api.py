@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import DomainError
-from config.pagination import PageNumberPagination
+from config.pagination import paginated_response
 from volunteers import certificates, exports, metrics, profiles, selectors, services
 from volunteers.models import Certificate, ServiceRecord
 from volunteers.serializers import (
@@ -38,12 +38,6 @@ from volunteers.serializers import (
 )
 
 
-def _page(view, request, qs, serializer):
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
 class ServiceRecordListApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("source", str),
                                OpenApiParameter("awaiting_me", bool, description="审核队列：待我审核的记录")],
@@ -52,7 +46,7 @@ class ServiceRecordListApi(APIView):
         qs = selectors.service_record_list(user=request.user, status=request.query_params.get("status"),
                                            source=request.query_params.get("source"),
                                            awaiting_me=request.query_params.get("awaiting_me") in ("1", "true"))
-        return _page(self, request, qs, ServiceRecordSerializer)
+        return paginated_response(self, request, qs, ServiceRecordSerializer)
 
 
 class ServiceRecordDetailApi(APIView):
@@ -147,7 +141,7 @@ class DisputeListApi(APIView):
                    summary="申诉与异议")
     def get(self, request):
         qs = selectors.dispute_list(user=request.user, status=request.query_params.get("status"))
-        return _page(self, request, qs, DisputeSerializer)
+        return paginated_response(self, request, qs, DisputeSerializer)
 
 
 class DisputeAnswerApi(APIView):
@@ -228,7 +222,7 @@ class GuardianConsentApi(APIView):
 class TrainingListApi(APIView):
     @extend_schema(responses=TrainingSerializer(many=True), summary="培训记录")
     def get(self, request):
-        return _page(self, request, selectors.training_list(user=request.user), TrainingSerializer)
+        return paginated_response(self, request, selectors.training_list(user=request.user), TrainingSerializer)
 
     @extend_schema(request=TrainingCreateSerializer, responses={201: TrainingSerializer}, summary="登记培训记录")
     def post(self, request):
@@ -245,7 +239,7 @@ class TrainingListApi(APIView):
 class AwardListApi(APIView):
     @extend_schema(responses=AwardSerializer(many=True), summary="表彰奖励")
     def get(self, request):
-        return _page(self, request, selectors.award_list(user=request.user), AwardSerializer)
+        return paginated_response(self, request, selectors.award_list(user=request.user), AwardSerializer)
 
     @extend_schema(request=AwardCreateSerializer, responses={201: AwardSerializer}, summary="登记表彰奖励")
     def post(self, request):
@@ -264,7 +258,8 @@ class AwardListApi(APIView):
 class CertificateListApi(APIView):
     @extend_schema(responses=CertificateSerializer(many=True), summary="志愿服务记录证明")
     def get(self, request):
-        return _page(self, request, certificates.certificate_list(user=request.user), CertificateSerializer)
+        qs = certificates.certificate_list(user=request.user)
+        return paginated_response(self, request, qs, CertificateSerializer)
 
     @extend_schema(request=CertificateCreateSerializer, responses={201: CertificateSerializer},
                    summary="申请/出具志愿服务记录证明（免费）")
@@ -357,4 +352,4 @@ class OrganizationMetricListApi(APIView):
         params = MetricQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         rows = metrics.organization_metric_list(user=request.user, **params.validated_data)
-        return _page(self, request, rows, OrganizationMetricSerializer)
+        return paginated_response(self, request, rows, OrganizationMetricSerializer)

@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import PageNumberPagination
+from config.pagination import paginated_response
 from organizations import selectors
 from organizations.api.common import ReadPublicly
 from organizations.charter_template import REQUIRED_SECTIONS, SECTION_TITLES, charter_template
@@ -32,9 +32,7 @@ class FilingListApi(APIView):
                    summary="备案申请列表（工作人员：管辖范围内；申请人：本人的）")
     def get(self, request):
         qs = selectors.filing_list(user=request.user, status=request.query_params.get("status"))
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(FilingSerializer(page, many=True).data)
+        return paginated_response(self, request, qs, FilingSerializer)
 
     @extend_schema(request=FilingCreateSerializer, responses={201: FilingDetailSerializer},
                    summary="提交社区社会组织备案申请（负责人）")

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import Forbidden
-from config.pagination import PageNumberPagination
+from config.pagination import paginated_response
 from organizations import selectors, services, stats
 from organizations.api.common import ReadPublicly
 from organizations.serializers import (
@@ -51,10 +51,8 @@ class OrganizationListApi(APIView):
                    summary="社会组织列表（工作人员：管辖范围内完整信息；其他人：公开信息）")
     def get(self, request):
         qs, full = selectors.organization_list(user=request.user, params=request.query_params)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
         serializer = OrganizationSerializer if full else PublicOrganizationSerializer
-        return paginator.get_paginated_response(serializer(page, many=True).data)
+        return paginated_response(self, request, qs, serializer)
 
     @extend_schema(request=OrganizationSerializer, responses={201: OrganizationSerializer},
                    summary="新增社会组织（管辖范围内的工作人员）")
@@ -120,9 +118,7 @@ class OrganizationHistoryApi(APIView):
     @extend_schema(responses=EventSerializer(many=True), summary="组织变更记录（管辖工作人员、组织管理员）")
     def get(self, request, pk: int):
         org = selectors.organization_for_editor(user=request.user, organization_id=pk)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.organization_events(organization=org), request, view=self)
-        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+        return paginated_response(self, request, selectors.organization_events(organization=org), EventSerializer)
 
 
 class OrganizationStatsApi(APIView):

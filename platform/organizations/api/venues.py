@@ -6,7 +6,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import PageNumberPagination
+from config.pagination import paginated_response
 from organizations import selectors
 from organizations.api.common import ReadPublicly
 from organizations.models import Room, Venue
@@ -22,9 +22,7 @@ class VenueListApi(APIView):
         qs = Venue.objects.prefetch_related("rooms", "organizations")
         if region := request.query_params.get("region"):
             qs = qs.filter(region__code__startswith=region)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(VenueSerializer(page, many=True).data)
+        return paginated_response(self, request, qs, VenueSerializer)
 
     @extend_schema(request=VenueSerializer, responses={201: VenueSerializer}, summary="新增场地（管辖工作人员）")
     def post(self, request):
@@ -72,9 +70,7 @@ class BrandListApi(APIView):
 
     @extend_schema(responses=BrandSerializer(many=True), summary="品牌组织展示")
     def get(self, request):
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.brand_list(), request, view=self)
-        return paginator.get_paginated_response(BrandSerializer(page, many=True).data)
+        return paginated_response(self, request, selectors.brand_list(), BrandSerializer)
 
 
 class BrandApi(APIView):
