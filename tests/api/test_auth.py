@@ -212,3 +212,28 @@ def test_a_phone_is_locked_after_ten_wrong_passwords(api, settings):
     assert api.post("/api/v1/auth/login/", {"phone": other.phone, "password": "demo12345"},
                     format="json").status_code == 200
     cache.clear()
+
+
+def test_an_expired_ws_ticket_is_refused(client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import WsTicket
+    from accounts.services import ws_ticket_consume
+
+    ticket = client_for(UserFactory()).post("/api/v1/ws-ticket/").json()["ticket"]
+    WsTicket.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert ws_ticket_consume(key=ticket) is None
+
+
+def test_an_expired_sms_code_is_refused(api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    api.post("/api/v1/auth/sms-code/", {"phone": "13912345678"}, format="json")
+    code = _sent_code("13912345678")
+    SmsCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert_error(_register(api, code=code), 400, "sms_code_invalid")
+    assert not User.objects.filter(phone="13912345678").exists()
