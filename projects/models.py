@@ -75,6 +75,11 @@ class ServiceProject(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField("取消原因", max_length=500, blank=True)
+    # The team (志愿服务队) that carries the project; its members may sign up first.
+    team = models.ForeignKey("volunteers.Team", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="projects", verbose_name="志愿服务队")
+    # Until then only active members of ``team`` may sign up (队员优先报名).
+    members_first_until = models.DateTimeField("队员优先报名截止", null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -90,6 +95,8 @@ class ServiceProject(models.Model):
                                    name="project_funding_amount_not_negative"),
             models.CheckConstraint(condition=Q(min_age__isnull=True) | Q(min_age__lte=100),
                                    name="project_min_age_sane"),
+            models.CheckConstraint(condition=Q(members_first_until__isnull=True) | Q(team__isnull=False),
+                                   name="project_members_first_needs_team"),
         ]
 
     def __str__(self) -> str:
@@ -289,3 +296,52 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"calendar feed of {self.user_id}"
+
+
+class ShiftInvitation(models.Model):
+    """A social worker's invitation of a matched volunteer to a shift short of people.
+
+    Delivered as a notification (kind ``shift_invitation``) whose data carries the
+    invitation id; accepting signs the volunteer up through the ordinary sign-up service.
+    An invitation lapses when its shift starts (``expires_at``). At most one open
+    invitation per volunteer and shift, enforced by the database."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待回复"
+        ACCEPTED = "accepted", "已接受"
+        DECLINED = "declined", "已婉拒"
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="invitations")
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="shift_invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # The match reasons shown to the inviter, kept so the volunteer sees why they were asked.
+    reasons = models.JSONField(default=list, blank=True, encoder=ReadableJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    signup = models.ForeignKey(Signup, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "班次邀请"
+        indexes = [models.Index(fields=["volunteer", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["shift", "volunteer"], condition=Q(status="open"),
+                                    name="invitation_one_open_per_volunteer_shift"),
+            models.CheckConstraint(condition=Q(status="open") | Q(responded_at__isnull=False),
+                                   name="invitation_answered_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.id} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.OPEN and timezone.now() >= self.expires_at
+
+    @property
+    def state(self) -> str:
+        """The status a person sees: an open invitation past its shift's start is expired."""
+        return "expired" if self.is_expired else self.status

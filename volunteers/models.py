@@ -397,3 +397,77 @@ class GuardianConsent(models.Model):
     @property
     def is_current(self) -> bool:
         return self.withdrawn_at is None
+
+
+class Team(models.Model):
+    """A volunteer service team (志愿服务队) led by a social worker of its organization.
+
+    Volunteers join by applying (the leader accepts or declines) or with the invite code
+    the leader hands out; resetting the code makes the old one useless at once. The
+    leader is not a member row: leading is a role, membership is what volunteers hold."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="teams",
+                                     verbose_name="组织")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_teams",
+                               verbose_name="队长（社工）")
+    name = models.CharField("队名", max_length=60)
+    description = models.CharField("简介", max_length=500, blank=True)
+    invite_code = models.CharField("邀请码", max_length=16, unique=True)
+    invite_code_reset_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = verbose_name_plural = "志愿服务队"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="team_name_unique_in_organization"),
+            models.CheckConstraint(condition=~Q(name=""), name="team_has_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    """One volunteer's standing in one team. Rows are kept when someone leaves or is
+    declined (the history stays); at most one pending or active row per volunteer and
+    team, which the database enforces."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        ACTIVE = "active", "队员"
+        DECLINED = "declined", "未通过"
+        LEFT = "left", "已退出"
+
+    class Via(models.TextChoices):
+        APPLICATION = "application", "申请加入"
+        INVITE_CODE = "invite_code", "邀请码加入"
+
+    OPEN = (Status.PENDING, Status.ACTIVE)
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="team_memberships")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    via = models.CharField(max_length=12, choices=Via.choices)
+    message = models.CharField("申请留言", max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = verbose_name_plural = "服务队成员"
+        indexes = [models.Index(fields=["volunteer", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "volunteer"], condition=Q(status__in=["pending", "active"]),
+                                    name="team_membership_one_open"),
+            models.CheckConstraint(condition=~Q(status="active") | Q(joined_at__isnull=False),
+                                   name="team_membership_active_has_joined_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} in team {self.team_id} ({self.status})"
