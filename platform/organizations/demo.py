@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import Region
 from organizations.credit_code import credit_code_make
@@ -26,6 +27,8 @@ SG, NE, FD = (Organization.Type.SOCIAL_GROUP, Organization.Type.NON_ENTERPRISE, 
 REG, FILED = Organization.Registration.REGISTERED, Organization.Registration.FILED
 CITY_LEVEL, COUNTY_LEVEL = Organization.Authority.CITY, Organization.Authority.COUNTY
 
+FILED_SOCIAL_GROUPS = 13_330  # of the 16663 filed; see below
+
 # (type, registration, authority level, community?) → count, from the source document.
 CITY_FIGURES: dict[tuple[str, str, str, bool], int] = {
     (SG, REG, CITY_LEVEL, False): 252,
@@ -35,13 +38,19 @@ CITY_FIGURES: dict[tuple[str, str, str, bool], int] = {
     (NE, REG, COUNTY_LEVEL, True): 913,
     (NE, REG, COUNTY_LEVEL, False): 1489 - 220 - 913,
     (FD, REG, CITY_LEVEL, False): 1,
-    (SG, FILED, COUNTY_LEVEL, True): 16663,
+    # The source gives only the total of filed community organizations (16663), not their
+    # types. Most filed groups are membership-style teams (文体队, 志愿服务队, 互助会: 社团);
+    # a fifth are service-style ones (老年食堂, 托管点, 服务站: 民非-like). A foundation is
+    # never filed. The split is the demo's assumption; the total is the document's.
+    (SG, FILED, COUNTY_LEVEL, True): FILED_SOCIAL_GROUPS,
+    (NE, FILED, COUNTY_LEVEL, True): 16663 - FILED_SOCIAL_GROUPS,
 }
 
 THEMES = ["夕阳红", "邻里守望", "向阳花", "红马甲", "银龄互助", "书香", "康乐", "同心", "暖阳", "和美",
           "绿色家园", "爱心", "阳光助残", "睦邻", "乐龄", "志愿先锋", "巧手", "健康", "法律援助", "文明劝导"]
 SUFFIX = {
     (SG, REG): "协会", (NE, REG): "社会工作服务中心", (FD, REG): "基金会", (SG, FILED): "志愿服务队",
+    (NE, FILED): "便民服务站",
 }
 DOMAINS = ["elderly", "community", "culture", "sports", "disability", "health", "education", "charity",
            "legal", "environment"]
@@ -147,3 +156,40 @@ def city_registry_seed(*, city_code: str = CITY) -> dict[str, int]:
             created += len(rows)
     deleted += stray.delete()[1].get("organizations.Organization", 0)
     return {"created": created, "deleted": deleted, "over": over}
+
+
+# --- the small demo's venues -------------------------------------------------------------
+
+# name, kind, region, address, rooms (name, capacity), organizations hosted there (by name).
+# Two organizations share the incubator's office, as the source document describes.
+DEMO_VENUES = [
+    ("京东社区党群服务中心", "party_service_center", "410902001001", "华龙区中原路街道京东社区",
+     [("多功能活动室", 40), ("议事协商室", 12)], ["京东社区邻里互助会"]),
+    ("中原路街道社会组织孵化基地", "incubator", "410902001", "华龙区中原路街道办事处二楼",
+     [("培训教室", 30), ("共享办公室", 8)], ["濮阳市春晖社会工作服务中心", "玉北社区文体队"]),
+]
+
+
+def demo_venues_seed(*, booker_phone: str = "13800000003") -> None:
+    """Venues, rooms and one upcoming booking for the small demo; idempotent: what
+    exists is kept (an organization already placed elsewhere stays there) and the
+    booking is made only for a room that has none."""
+    from accounts.models import User
+    from organizations.models import Room, RoomBooking, Venue
+
+    booker = User.objects.filter(phone=booker_phone).first()
+    for name, kind, region_code, address, rooms, hosted in DEMO_VENUES:
+        venue, _ = Venue.objects.get_or_create(region_id=region_code, name=name,
+                                               defaults={"kind": kind, "address": address})
+        for room_name, capacity in rooms:
+            Room.objects.get_or_create(venue=venue, name=room_name, defaults={"capacity": capacity})
+        Organization.objects.filter(name__in=hosted, venue__isnull=True,
+                                    region__code__startswith=CITY).update(venue=venue)
+    room = Room.objects.filter(venue__name="中原路街道社会组织孵化基地", name="培训教室").first()
+    org = booker.memberships.filter(role="org_admin").select_related("organization").first() if booker else None
+    if room is None or org is None or RoomBooking.objects.filter(room=room).exists():
+        return
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    start = tomorrow.replace(hour=14, minute=0, second=0, microsecond=0)
+    RoomBooking.objects.create(room=room, organization=org.organization, booked_by=booker, starts_at=start,
+                               ends_at=start + timedelta(hours=2), purpose="社工督导培训")

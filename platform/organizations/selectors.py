@@ -150,10 +150,38 @@ def organization_events(*, organization: Organization) -> QuerySet[OrganizationE
     return organization.events.select_related("actor")
 
 
+# Projects a brand may show: the public ones (a draft or cancelled project is not).
+BRAND_PROJECT_STATUSES = ("published", "closed")
+
+
 def brand_list() -> QuerySet[Organization]:
     return (Organization.objects.select_related("region")
             .filter(is_brand=True, status=Organization.Status.ACTIVE)
             .prefetch_related("brand_projects"))
+
+
+def brand_for_viewer(*, user: User, organization_id: int) -> tuple[Organization, bool]:
+    """One organization's brand data and whether ``user`` may edit it. Editors
+    (governing staff, its admins) see it whatever the flag; everyone else only the
+    showcase of an active brand organization, else 404."""
+    org = (Organization.objects.select_related("region").prefetch_related("brand_projects")
+           .filter(id=organization_id).first())
+    if org is None:
+        raise Http404
+    if organization_can_edit(user=user, organization=org):
+        return org, True
+    if (org.is_brand and org.status == Organization.Status.ACTIVE
+            and org.registration_status in PUBLIC_REGISTRATIONS):
+        return org, False
+    raise Http404
+
+
+def brand_project_choices(*, organization: Organization) -> QuerySet:
+    """The organization's projects that its brand may link, newest first."""
+    from projects.models import ServiceProject
+
+    return (ServiceProject.objects.filter(organization=organization, status__in=BRAND_PROJECT_STATUSES)
+            .order_by("-id").only("id", "title", "status"))
 
 
 def user_admin_of() -> Exists:

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Region
@@ -37,7 +38,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
     service_domains = serializers.ListField(child=serializers.ChoiceField(Organization.Domain.choices),
                                             required=False, max_length=20)
     credit_code = serializers.CharField(max_length=18, required=False, allow_blank=True, allow_null=True)
-    venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all(), required=False, allow_null=True)
+    venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.filter(is_active=True), required=False,
+                                               allow_null=True)
     venue_name = serializers.CharField(source="venue.name", read_only=True, default=None)
     ready_to_register = serializers.BooleanField(read_only=True)
     tier = serializers.ChoiceField(Organization.Tier.choices, required=False)
@@ -135,7 +137,8 @@ class FilingCreateSerializer(serializers.Serializer):
     charter_sections = serializers.JSONField()
     service_domains = serializers.ListField(child=serializers.ChoiceField(Organization.Domain.choices),
                                             required=False, default=list, max_length=20)
-    venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all(), required=False, allow_null=True)
+    venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.filter(is_active=True), required=False,
+                                               allow_null=True)
 
 
 class FilingStepSerializer(serializers.ModelSerializer):
@@ -221,19 +224,40 @@ class RoomSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
+class RoomUpdateSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=64)
+    capacity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+    class Meta:
+        model = Room
+        fields = ["name", "capacity", "is_bookable"]
+        validators: list = []
+
+
 class VenueSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    region_name = serializers.CharField(source="region.name", read_only=True)
     rooms = RoomSerializer(many=True, read_only=True)
     organizations = serializers.SerializerMethodField()
 
     class Meta:
         model = Venue
-        fields = ["id", "name", "kind", "region", "address", "rooms", "organizations"]
-        read_only_fields = ["id"]
+        fields = ["id", "name", "kind", "region", "region_name", "address", "is_active", "rooms", "organizations"]
+        read_only_fields = ["id", "is_active"]
         validators: list = []
 
     def get_organizations(self, venue) -> list[dict]:
         return [{"id": o.id, "name": o.name} for o in venue.organizations.all()]
+
+
+class VenueUpdateSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    name = serializers.CharField(max_length=128)
+
+    class Meta:
+        model = Venue
+        fields = ["name", "kind", "region", "address", "is_active"]
+        validators: list = []
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -247,14 +271,41 @@ class BookingSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "room", "booked_by", "status", "created_at", "cancelled_at"]
 
 
+class BrandProjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceProject
+        fields = ["id", "title", "status"]
+
+
 class BrandSerializer(serializers.ModelSerializer):
     brand_photos = serializers.ListField(child=serializers.URLField(max_length=500), max_length=20, required=False)
     brand_projects = serializers.PrimaryKeyRelatedField(queryset=ServiceProject.objects.all(), many=True,
                                                         required=False)
+    brand_story = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
+    # Titles of the linked projects, so that a showcase names them (from the prefetch).
+    brand_project_details = BrandProjectSerializer(source="brand_projects", many=True, read_only=True)
 
     class Meta:
         model = Organization
         fields = ["id", "name", "org_type", "region", "region_name", "is_brand", "brand_story", "brand_photos",
-                  "brand_projects"]
+                  "brand_projects", "brand_project_details"]
         read_only_fields = ["id", "name", "org_type", "region"]
+
+
+class BrandEditorSerializer(BrandSerializer):
+    """One organization's brand for its editors: plus the projects it may link."""
+
+    can_edit = serializers.SerializerMethodField()
+    project_choices = serializers.SerializerMethodField()
+
+    class Meta(BrandSerializer.Meta):
+        fields = [*BrandSerializer.Meta.fields, "can_edit", "project_choices"]
+
+    def get_can_edit(self, org) -> bool:
+        return bool(self.context.get("can_edit"))
+
+    @extend_schema_field(BrandProjectSerializer(many=True))
+    def get_project_choices(self, org) -> list[dict]:
+        choices = self.context.get("project_choices")
+        return BrandProjectSerializer(choices, many=True).data if choices is not None else []

@@ -139,3 +139,16 @@ def test_the_small_demo_keeps_its_eight_organizations():
     call_command("seed_demo", volunteers=0, stdout=StringIO())
     assert Organization.objects.count() == 8
     assert not Organization.objects.filter(registration_status="ledger").exists()
+
+
+def test_the_city_scale_filed_organizations_are_spread_over_types_within_the_total():
+    call_command("seed_demo", scale="city", volunteers=0, stdout=StringIO())
+    body = as_user(StaffFactory(staff_role=StaffRole.BUREAU, region=region("4109"))).get(
+        "/api/v1/organizations/stats/").json()
+    filed = {kind: cells.get("filed", {}).get("county", 0) for kind, cells in body["by_type"].items()}
+    assert filed["social_group"] + filed["non_enterprise"] == 16663
+    assert 0 < filed["non_enterprise"] < filed["social_group"]
+    assert "filed" not in body["by_type"]["foundation"]
+    # Filed groups do not all share one management tier: the small ones are community-guided.
+    tiers = set(Organization.objects.filter(registration_status="filed").values_list("tier", flat=True))
+    assert tiers == {"street_managed", "community_guided"}

@@ -21,6 +21,9 @@ class Venue(models.Model):
     kind = models.CharField("类型", max_length=30, choices=Kind.choices, default=Kind.OTHER)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     address = models.CharField("地址", max_length=200, blank=True)
+    # A venue that bookings or hosted organizations still point at is stopped, not deleted:
+    # its history stays; no new booking or organization goes there.
+    is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -56,7 +59,9 @@ class RoomBooking(models.Model):
         CONFIRMED = "confirmed", "已预约"
         CANCELLED = "cancelled", "已取消"
 
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bookings")
+    # PROTECT: a booking is a record of who used the room; a room with bookings is made
+    # unbookable instead of deleted (services.venues.room_delete).
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings")
     organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE,
                                      related_name="room_bookings")
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

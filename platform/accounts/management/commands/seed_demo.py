@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Region, StaffRole, User
 from accounts.regions import regions_import
 from organizations.credit_code import credit_code_make
-from organizations.demo import city_registry_seed
+from organizations.demo import city_registry_seed, demo_venues_seed
 from organizations.models import Membership, Organization
 from projects.models import Attendance, ServiceProject, Shift, Signup
 from volunteers.metrics import organization_metrics_recompute_all, volunteer_standings_recompute_all
@@ -92,6 +92,7 @@ class Command(BaseCommand):
             self._staff(password_hash, orgs)
             vols = self._volunteers(volunteers, password_hash, rng)
             self._projects(orgs, vols, rng)
+            demo_venues_seed()  # venues, rooms and a booking, so the venues page is not empty
             # Stars and organization metrics are derived from final records: bring them up
             # to date with the history just written (both are idempotent recomputations).
             volunteer_standings_recompute_all()
