@@ -10,16 +10,23 @@ from rest_framework.views import APIView
 
 from config.exceptions import DomainError
 from config.pagination import PageNumberPagination, paginated_response
-from projects import calendar, recurrence, selectors, services
+from projects import calendar, matching, recurrence, selectors, services
 from projects.checkin import checkin_code_for
 from projects.serializers import (
     AttendanceRequestSerializer,
     AttendanceSerializer,
+    BulkSignupResultSerializer,
+    BulkSignupSerializer,
     CalendarFeedSerializer,
     CheckinCodeSerializer,
+    InvitationCreateSerializer,
+    InvitationSentSerializer,
+    InvitationSerializer,
+    MatchSerializer,
     OptionalReasonSerializer,
     ProjectCreateSerializer,
     ProjectSerializer,
+    ProjectTeamSerializer,
     ReasonSerializer,
     RecommendationSerializer,
     RosterEntrySerializer,
@@ -84,7 +91,7 @@ class ProjectListApi(APIView):
 class ProjectRecommendedApi(APIView):
     @extend_schema(responses=RecommendationSerializer(many=True), summary="为我推荐的班次（含匹配原因）")
     def get(self, request):
-        items = selectors.shift_recommendations(user=request.user)
+        items = matching.shift_recommendations(user=request.user)
         return paginated_response(self, request, items, RecommendationSerializer)
 
 
@@ -305,3 +312,80 @@ class CalendarIcsApi(APIView):
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Cache-Control"] = "private, max-age=300"
         return response
+
+
+class ProjectTeamApi(APIView):
+    @extend_schema(request=ProjectTeamSerializer, responses=ProjectSerializer,
+                   summary="设置项目的服务队与队员优先报名截止时间")
+    def put(self, request, pk: int):
+        project = selectors.project_for_manager(user=request.user, project_id=pk)
+        data = ProjectTeamSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = services.project_team_set(project=project, team_id=data.validated_data["team"],
+                                            members_first_until=data.validated_data["members_first_until"])
+        return Response(ProjectSerializer(project).data)
+
+
+class ShiftTeamSignupsApi(APIView):
+    @extend_schema(request=BulkSignupSerializer, responses=BulkSignupResultSerializer(many=True),
+                   summary="队长为多名队员报名（逐人返回结果）")
+    def post(self, request, pk: int):
+        from volunteers.teams.selectors import team_for_leader
+
+        data = BulkSignupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        team = team_for_leader(user=request.user, team_id=data.validated_data["team"])
+        results = services.signup_bulk_create(leader=request.user, team=team, shift_id=pk,
+                                              volunteer_ids=data.validated_data["volunteer_ids"])
+        return Response({"results": BulkSignupResultSerializer(results, many=True).data})
+
+
+class ShiftMatchesApi(APIView):
+    @extend_schema(responses=MatchSerializer(many=True), summary="为班次匹配的志愿者（含匹配原因）")
+    def get(self, request, pk: int):
+        shift = selectors.shift_for_manager(user=request.user, shift_id=pk)
+        return paginated_response(self, request, matching.shift_matches(shift=shift), MatchSerializer)
+
+
+class ShiftInvitationsApi(APIView):
+    @extend_schema(responses=InvitationSentSerializer(many=True), summary="班次已发出的邀请")
+    def get(self, request, pk: int):
+        shift = selectors.shift_for_manager(user=request.user, shift_id=pk)
+        return paginated_response(self, request, selectors.shift_invitations(shift=shift), InvitationSentSerializer)
+
+    @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSentSerializer(many=True)},
+                   summary="邀请匹配的志愿者（以通知送达，一键接受）")
+    def post(self, request, pk: int):
+        shift = selectors.shift_for_manager(user=request.user, shift_id=pk)
+        data = InvitationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data["volunteer_ids"]
+        # The reasons the inviter saw travel with the invitation.
+        reasons = {m["volunteer"].id: m["reasons"] for m in matching.shift_matches(shift=shift, limit=10_000)
+                   if m["volunteer"].id in set(ids)}
+        invitations = services.shift_invitations_create(user=request.user, shift=shift, volunteer_ids=ids,
+                                                        reasons=reasons)
+        return Response(InvitationSentSerializer(invitations, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationListApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("state", str, enum=["open"])],
+                   responses=InvitationSerializer(many=True), summary="我收到的班次邀请")
+    def get(self, request):
+        state = request.query_params.get("state")
+        if state not in (None, "", "open"):
+            raise DomainError("invalid", "state 只能是 open", fields={"state": ["取值无效"]})
+        return paginated_response(self, request, selectors.invitation_list_mine(user=request.user, state=state),
+                                  InvitationSerializer)
+
+
+class InvitationAcceptApi(APIView):
+    @extend_schema(request=None, responses=InvitationSerializer, summary="接受邀请（按报名规则报名）")
+    def post(self, request, pk: int):
+        return Response(InvitationSerializer(services.invitation_accept(user=request.user, invitation_id=pk)).data)
+
+
+class InvitationDeclineApi(APIView):
+    @extend_schema(request=None, responses=InvitationSerializer, summary="婉拒邀请")
+    def post(self, request, pk: int):
+        return Response(InvitationSerializer(services.invitation_decline(user=request.user, invitation_id=pk)).data)

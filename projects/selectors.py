@@ -59,7 +59,7 @@ def is_project_reviewer(*, user: User, project: ServiceProject) -> bool:
 def project_visible(*, user: User, project_id: int) -> ServiceProject:
     """Published projects are public; drafts only to their managers and reviewers
     (others get 404)."""
-    project = (ServiceProject.objects.select_related("organization", "owner", "region")
+    project = (ServiceProject.objects.select_related("organization", "owner", "region", "team")
                .filter(id=project_id).first())
     if project is None:
         raise Http404
@@ -73,7 +73,7 @@ def project_visible(*, user: User, project_id: int) -> ServiceProject:
 
 def project_for_publisher(*, user: User, project_id: int) -> ServiceProject:
     """A manager (who may submit) or a reviewer (who may publish) of the project."""
-    project = ServiceProject.objects.select_related("organization", "owner", "region").filter(
+    project = ServiceProject.objects.select_related("organization", "owner", "region", "team").filter(
         id=project_id).first()
     if project is None:
         raise Http404
@@ -92,7 +92,7 @@ def project_for_reviewer(*, user: User, project_id: int) -> ServiceProject:
 
 
 def project_for_manager(*, user: User, project_id: int, lock: bool = False) -> ServiceProject:
-    qs = ServiceProject.objects.select_related("organization", "owner", "region")
+    qs = ServiceProject.objects.select_related("organization", "owner", "region", "team")
     if lock:
         qs = qs.select_for_update(of=("self",))
     project = qs.filter(id=project_id).first()
@@ -141,7 +141,7 @@ def waitlist_position(*, signup: Signup) -> int | None:
 def project_list(*, user: User, region: str | None = None, near: tuple[float, float] | None = None,
                  skill: str | None = None, target: str | None = None, status: str | None = None,
                  starts_after: datetime | None = None, mine: bool = False) -> QuerySet[ServiceProject]:
-    qs = ServiceProject.objects.select_related("organization", "owner", "region")
+    qs = ServiceProject.objects.select_related("organization", "owner", "region", "team")
     if mine:
         admin_of = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values("organization_id")
         qs = qs.filter(Q(owner=user) | Q(organization_id__in=admin_of))
@@ -215,44 +215,19 @@ def roster(*, shift: Shift) -> QuerySet[Signup]:
     )
 
 
-def _region_closeness(home: str | None, place: str) -> tuple[int, str | None]:
-    """How close a project's region is to the volunteer's home region, by shared prefix."""
-    if not home:
-        return 0, None
-    for length, points, reason in ((12, 40, "就在您所在的社区"), (9, 30, "在您所在的街道"),
-                                   (6, 20, "在您所在的区县")):
-        if len(home) >= length and len(place) >= length and home[:length] == place[:length]:
-            return points, reason
-    return 0, None
+def invitation_list_mine(*, user: User, state: str | None = None) -> QuerySet:
+    """The volunteer's invitations, newest first; ``state=open`` keeps those still
+    answerable (open and not past their shift's sign-up close)."""
+    from projects.models import ShiftInvitation
+
+    qs = (ShiftInvitation.objects.filter(volunteer=user)
+          .select_related("shift__project", "invited_by", "signup").order_by("-id"))
+    if state == "open":
+        qs = qs.filter(status=ShiftInvitation.Status.OPEN, expires_at__gt=timezone.now())
+    return qs
 
 
-def shift_recommendations(*, user: User, limit: int = 50) -> list[dict]:
-    """Upcoming shifts with free seats that the volunteer can take, best first.
+def shift_invitations(*, shift: Shift) -> QuerySet:
+    from projects.models import ShiftInvitation
 
-    Excludes shifts already signed up for and shifts overlapping the volunteer's confirmed
-    ones. Ranking is deterministic: closeness of the project's region to the volunteer's
-    home, then the earliest start, then id; every reason is shown to the user."""
-    now = timezone.now()
-    mine = Signup.objects.filter(volunteer=user, status__in=Signup.ACTIVE)
-    confirmed = list(mine.filter(status=Signup.Status.CONFIRMED, shift__ends_at__gt=now)
-                     .values_list("shift__starts_at", "shift__ends_at"))
-    candidates = (
-        Shift.objects.filter(project__status=ServiceProject.Status.PUBLISHED, starts_at__gt=now,
-                             confirmed_count__lt=F("capacity"))
-        .exclude(id__in=mine.values("shift_id"))
-        .select_related("project__organization", "project__region")
-        .order_by("starts_at", "id")[: limit * 4]
-    )
-    home = user.region_id
-    ranked = []
-    for shift in candidates:
-        if any(start < shift.ends_at and shift.starts_at < end for start, end in confirmed):
-            continue
-        score, reason = _region_closeness(home, shift.project.region_id)
-        reasons = [reason] if reason else []
-        reasons.append(f"还有 {shift.seats_left} 个名额")
-        if confirmed:
-            reasons.append("与您已报名的班次时间不冲突")
-        ranked.append({"score": score, "reasons": reasons, "shift": shift})
-    ranked.sort(key=lambda r: (-r["score"], r["shift"].starts_at, r["shift"].id))
-    return ranked[:limit]
+    return ShiftInvitation.objects.filter(shift=shift).select_related("volunteer", "signup").order_by("-id")

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from accounts.models import Region
 from accounts.serializers import UserBriefSerializer
 from organizations.models import Organization
-from projects.models import Attendance, ServiceProject, Shift, ShiftRule, Signup
+from projects.models import Attendance, ServiceProject, Shift, ShiftInvitation, ShiftRule, Signup
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
@@ -16,6 +16,7 @@ class OrganizationBriefSerializer(serializers.ModelSerializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     organization = OrganizationBriefSerializer(read_only=True)
+    team = serializers.SerializerMethodField()
     owner = UserBriefSerializer(read_only=True)
     region = serializers.CharField(source="region_id", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
@@ -28,7 +29,11 @@ class ProjectSerializer(serializers.ModelSerializer):
                   "funding_contract_ref", "funding_amount", "risk_disclosure", "accident_insurance",
                   "min_age", "guardian_required_for_minors", "requires_approval", "created_at",
                   "submitted_at", "published_at", "review_note", "closed_at", "cancelled_at",
-                  "cancel_reason", "upcoming_shift_count"]
+                  "cancel_reason", "upcoming_shift_count", "team", "members_first_until"]
+
+    def get_team(self, project: ServiceProject) -> dict | None:
+        team = project.team if project.team_id else None
+        return {"id": team.id, "name": team.name} if team else None
 
 
 class ProjectCreateSerializer(serializers.Serializer):
@@ -235,8 +240,80 @@ class AttendanceSerializer(serializers.ModelSerializer):
 class RecommendationSerializer(serializers.Serializer):
     score = serializers.IntegerField()
     reasons = serializers.ListField(child=serializers.CharField())
+    distance_km = serializers.FloatField(allow_null=True)
     shift = ShiftSerializer()
     project = serializers.SerializerMethodField()
 
     def get_project(self, item: dict) -> dict:
         return ProjectSerializer(item["shift"].project).data
+
+
+class ProjectTeamSerializer(serializers.Serializer):
+    team = serializers.IntegerField(min_value=1, allow_null=True)
+    members_first_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class BulkSignupSerializer(serializers.Serializer):
+    team = serializers.IntegerField(min_value=1)
+    volunteer_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+                                          max_length=200)
+
+
+class BulkSignupResultSerializer(serializers.Serializer):
+    volunteer_id = serializers.IntegerField()
+    status = serializers.CharField()
+    code = serializers.CharField(allow_null=True)
+    detail = serializers.CharField(allow_blank=True)
+    signup_id = serializers.IntegerField(allow_null=True)
+    waitlist_position = serializers.IntegerField(allow_null=True)
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    volunteer_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+                                         max_length=100)
+
+
+class MatchSerializer(serializers.Serializer):
+    score = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    distance_km = serializers.FloatField(allow_null=True)
+    volunteer = serializers.SerializerMethodField()
+    invitation = serializers.SerializerMethodField()
+
+    def get_volunteer(self, item: dict) -> dict:
+        v = item["volunteer"]
+        return {"id": v.id, "name": v.name, "phone_masked": v.phone_masked, "volunteer_number": v.volunteer_number}
+
+    def get_invitation(self, item: dict) -> dict | None:
+        invitation = item["invitation"]
+        return {"id": invitation.id, "state": invitation.state} if invitation else None
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+    shift = SignupShiftSerializer(read_only=True)
+    invited_by = UserBriefSerializer(read_only=True)
+    signup = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ShiftInvitation
+        fields = ["id", "state", "status", "reasons", "created_at", "expires_at", "responded_at", "shift",
+                  "invited_by", "signup"]
+
+    def get_signup(self, invitation: ShiftInvitation) -> dict | None:
+        signup = invitation.signup
+        if signup is None:
+            return None
+        return {"id": signup.id, "status": signup.status,
+                "waitlist_position": getattr(signup, "position", None)}
+
+
+class InvitationSentSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+    volunteer = UserBriefSerializer(read_only=True)
+    signup_status = serializers.CharField(source="signup.status", allow_null=True, default=None)
+
+    class Meta:
+        model = ShiftInvitation
+        fields = ["id", "state", "volunteer", "reasons", "created_at", "expires_at", "responded_at",
+                  "signup_status"]

@@ -230,56 +230,100 @@ def _overlapping_confirmed(*, volunteer_ids, shift: Shift):
 
 
 def _signup_create(*, volunteer: User, shift_id: int) -> Signup:
-    now = timezone.now()
     with transaction.atomic():
         User.objects.select_for_update().filter(id=volunteer.id).exists()
         shift = _lock_shift(shift_id)
-        project = shift.project
-        if project.status != ServiceProject.Status.PUBLISHED:
-            raise DomainError("project_not_published", "该项目未发布，暂不能报名", status_code=409)
-        if now >= shift.starts_at:
-            raise DomainError("shift_started", "该班次已开始或已结束，不能报名", status_code=409)
-        if now >= shift.signups_close_at:
-            raise DomainError("signup_closed", "该班次已截止报名", status_code=409)
-        volunteer_eligibility_check(volunteer=volunteer, project=project, on=shift.starts_at)
-        if _overlapping_confirmed(volunteer_ids=[volunteer.id], shift=shift).exists():
-            raise Conflict("time_conflict", "您已确认的另一个班次与该班次时间重叠")
-        if project.requires_approval:
-            # Takes no seat until a social worker accepts it (signup_accept).
-            status, queue_number = Signup.Status.PENDING, None
-        elif shift.confirmed_count < shift.capacity:
-            status, queue_number = Signup.Status.CONFIRMED, None
-            Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") + 1)
-        else:
-            status, queue_number = Signup.Status.WAITLISTED, shift.waitlist_seq + 1
-            Shift.objects.filter(id=shift.id).update(waitlist_seq=queue_number,
-                                                     waitlisted_count=F("waitlisted_count") + 1)
-        signup = Signup.objects.create(
-            shift=shift, volunteer=volunteer, status=status, queue_number=queue_number,
-            created_at=now, confirmed_at=now if status == Signup.Status.CONFIRMED else None,
-        )
-        signup.shift = shift
-        # Everyone ahead in the queue is still waiting: promotion always takes the head.
-        signup.position = (shift.waitlisted_count + 1) if queue_number else None
-        when = _fmt(shift.starts_at)
-        if status == Signup.Status.PENDING:
-            notification_send(recipient_id=volunteer.id, kind="signup_pending", title="报名待审核",
-                              body=f"您已报名「{project.title}」{when} 的班次，等待社工审核。",
-                              data={"signup_id": signup.id, "shift_id": shift.id, "project_id": project.id})
-            notification_send(recipient_id=project.owner_id, kind="signup_review_requested",
-                              title="有新的报名待审核",
-                              body=f"{volunteer.name} 报名了「{project.title}」{when} 的班次，请审核。",
-                              data={"signup_id": signup.id, "shift_id": shift.id, "project_id": project.id})
-        elif status == Signup.Status.CONFIRMED:
-            notification_send(recipient_id=volunteer.id, kind=Notification.Kind.SIGNUP_CONFIRMED,
-                              title="报名成功", body=f"您已成功报名「{project.title}」{when} 的班次。",
-                              data={"signup_id": signup.id, "shift_id": shift.id, "project_id": project.id})
-        else:
-            notification_send(recipient_id=volunteer.id, kind=Notification.Kind.SIGNUP_WAITLISTED,
-                              title="已进入候补",
-                              body=f"「{project.title}」{when} 的班次已满，您是候补第 {signup.position} 位。",
-                              data={"signup_id": signup.id, "shift_id": shift.id, "project_id": project.id,
-                                    "waitlist_position": signup.position})
+        return _signup_place(volunteer=volunteer, shift=shift, now=timezone.now())
+
+
+def _shift_open_check(*, shift: Shift, now: datetime) -> None:
+    if shift.project.status != ServiceProject.Status.PUBLISHED:
+        raise DomainError("project_not_published", "该项目未发布，暂不能报名", status_code=409)
+    if now >= shift.starts_at:
+        raise DomainError("shift_started", "该班次已开始或已结束，不能报名", status_code=409)
+    if now >= shift.signups_close_at:
+        raise DomainError("signup_closed", "该班次已截止报名", status_code=409)
+
+
+def _members_first_check(*, volunteer: User, project: ServiceProject, now: datetime) -> None:
+    """Before ``members_first_until`` only active members of the project's team may sign
+    up. The membership cannot change under us: its writers take the volunteer's user
+    row, which the caller holds."""
+    from volunteers.models import TeamMembership
+
+    until = project.members_first_until
+    if not until or now >= until or not project.team_id:
+        return
+    if TeamMembership.objects.filter(team_id=project.team_id, volunteer_id=volunteer.id,
+                                     status=TeamMembership.Status.ACTIVE).exists():
+        return
+    team_name = project.team.name if project.team else ""
+    raise Forbidden("team_members_first", f"{_fmt(until)} 前仅限服务队「{team_name}」队员报名，请届时再来",
+                    fields={"members_first_until": [timezone.localtime(until).isoformat()]})
+
+
+def _signup_place(*, volunteer: User, shift: Shift, now: datetime, by: User | None = None,
+                  approved_by: User | None = None, members_first: bool = True) -> Signup:
+    """Put ``volunteer`` on ``shift`` by every sign-up rule. The caller holds the
+    volunteer's user row, then the shift row (``_lock_shift``), in that order.
+
+    ``by``: a team leader signing the volunteer up (told in the notification);
+    ``approved_by``: a manager of the project whose action counts as the approval of an
+    approval-required project (a bulk sign-up by a manager, an accepted invitation);
+    ``members_first=False``: an invitation from the project's social worker opens the
+    members-first window to its invitee. Updates the counters of ``shift`` in memory."""
+    project = shift.project
+    _shift_open_check(shift=shift, now=now)
+    if members_first:
+        _members_first_check(volunteer=volunteer, project=project, now=now)
+    volunteer_eligibility_check(volunteer=volunteer, project=project, on=shift.starts_at)
+    if _overlapping_confirmed(volunteer_ids=[volunteer.id], shift=shift).exists():
+        raise Conflict("time_conflict", "您已确认的另一个班次与该班次时间重叠")
+    if Signup.objects.filter(shift=shift, volunteer=volunteer, status__in=Signup.ACTIVE).exists():
+        # The partial unique constraint catches a race; this catches the common case
+        # without spending a counter update first.
+        raise Conflict("already_signed_up", "您已报名该班次")
+    if project.requires_approval and approved_by is None:
+        # Takes no seat until a social worker accepts it (signup_accept).
+        status, queue_number = Signup.Status.PENDING, None
+    elif shift.confirmed_count < shift.capacity:
+        status, queue_number = Signup.Status.CONFIRMED, None
+        Shift.objects.filter(id=shift.id).update(confirmed_count=F("confirmed_count") + 1)
+    else:
+        status, queue_number = Signup.Status.WAITLISTED, shift.waitlist_seq + 1
+        Shift.objects.filter(id=shift.id).update(waitlist_seq=queue_number,
+                                                 waitlisted_count=F("waitlisted_count") + 1)
+    decided = approved_by is not None and project.requires_approval
+    signup = Signup.objects.create(
+        shift=shift, volunteer=volunteer, status=status, queue_number=queue_number,
+        created_at=now, confirmed_at=now if status == Signup.Status.CONFIRMED else None,
+        decided_at=now if decided else None, decided_by=approved_by if decided else None,
+    )
+    signup.shift = shift
+    # Everyone ahead in the queue is still waiting: promotion always takes the head.
+    signup.position = (shift.waitlisted_count + 1) if queue_number else None
+    if status == Signup.Status.CONFIRMED:
+        shift.confirmed_count += 1
+    elif status == Signup.Status.WAITLISTED:
+        shift.waitlisted_count += 1
+        shift.waitlist_seq = queue_number
+    when = _fmt(shift.starts_at)
+    via = f"（由{by.name}代为报名）" if by is not None and by.id != volunteer.id else ""
+    data = {"signup_id": signup.id, "shift_id": shift.id, "project_id": project.id}
+    if status == Signup.Status.PENDING:
+        notification_send(recipient_id=volunteer.id, kind="signup_pending", title="报名待审核",
+                          body=f"您已报名「{project.title}」{when} 的班次，等待社工审核。{via}", data=data)
+        notification_send(recipient_id=project.owner_id, kind="signup_review_requested",
+                          title="有新的报名待审核",
+                          body=f"{volunteer.name} 报名了「{project.title}」{when} 的班次，请审核。", data=data)
+    elif status == Signup.Status.CONFIRMED:
+        notification_send(recipient_id=volunteer.id, kind=Notification.Kind.SIGNUP_CONFIRMED,
+                          title="报名成功", body=f"您已成功报名「{project.title}」{when} 的班次。{via}", data=data)
+    else:
+        notification_send(recipient_id=volunteer.id, kind=Notification.Kind.SIGNUP_WAITLISTED,
+                          title="已进入候补",
+                          body=f"「{project.title}」{when} 的班次已满，您是候补第 {signup.position} 位。{via}",
+                          data={**data, "waitlist_position": signup.position})
     return signup
 
 
@@ -684,3 +728,215 @@ def shifts_short_notify(*, now: datetime | None = None) -> int:
                       "missing": shift.capacity - shift.confirmed_count})
             sent += 1
     return sent
+
+
+# --- teams on projects: members first, a leader's bulk sign-up ------------------------
+
+
+def project_team_set(*, project: ServiceProject, team_id: int | None,
+                     members_first_until: datetime | None = None) -> ServiceProject:
+    """Attach a team of the project's own organization to a project (checked manager),
+    optionally opening sign-ups to its members first until ``members_first_until``.
+    ``team_id=None`` detaches the team and ends any members-first window."""
+    from volunteers.models import Team
+
+    errors: dict[str, list[str]] = {}
+    team = None
+    if team_id is not None:
+        team = Team.objects.filter(id=team_id).first()
+        if team is None:
+            errors["team"] = ["服务队不存在"]
+        elif team.organization_id != project.organization_id:
+            errors["team"] = ["只能选择本组织的服务队"]
+    if members_first_until is not None and team_id is None:
+        errors["members_first_until"] = ["设置队员优先报名须先选择服务队"]
+    if errors:
+        raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        if ServiceProject.objects.filter(id=project.id).exclude(
+                status__in=[ServiceProject.Status.CLOSED, ServiceProject.Status.CANCELLED]).update(
+                team=team, members_first_until=members_first_until) != 1:
+            raise Conflict("project_closed", "项目已结束或已取消")
+    project.refresh_from_db()
+    return project
+
+
+def signup_bulk_create(*, leader: User, team, shift_id: int, volunteer_ids: list[int]) -> list[dict]:
+    """A team's leader signs several members up for one shift at once (``team`` checked
+    by ``team_for_leader``).
+
+    Per-member results, not all-or-nothing: each member is placed exactly as their own
+    sign-up would be (members first, age, consent, overlap; confirmed while seats remain,
+    then waitlisted in the order given; pending on an approval-required project unless
+    the leader manages that project, whose own action is the approval). A member who
+    cannot be placed gets ``{"status": "error", "code", "detail"}`` and the others are
+    not held back by it. A shift that cannot take sign-ups at all refuses the whole
+    request (409) and nothing is written.
+
+    Locks: every listed volunteer's user row in id order (the same order for every bulk
+    sign-up, so two leaders never wait on each other in a cycle), then the shift; each
+    member is placed in a savepoint. Never overbooked: the seat count is read under the
+    shift lock and the check constraint ``shift_never_overbooked`` backs it."""
+    from projects.selectors import is_project_manager
+    from volunteers.models import TeamMembership
+
+    ordered = list(dict.fromkeys(volunteer_ids))
+    now = timezone.now()
+    with transaction.atomic():
+        users = {u.id: u for u in User.objects.select_for_update().filter(id__in=ordered).order_by("id")}
+        shift = _lock_shift(shift_id)
+        _shift_open_check(shift=shift, now=now)
+        members = set(TeamMembership.objects.filter(team=team, volunteer_id__in=ordered,
+                                                    status=TeamMembership.Status.ACTIVE)
+                      .values_list("volunteer_id", flat=True))
+        approved_by = leader if is_project_manager(user=leader, project=shift.project) else None
+        results = []
+        for volunteer_id in ordered:
+            user = users.get(volunteer_id)
+            if user is None or volunteer_id not in members:
+                results.append({"volunteer_id": volunteer_id, "status": "error", "code": "not_team_member",
+                                "detail": "不是本服务队的队员", "signup_id": None, "waitlist_position": None})
+                continue
+            try:
+                with transaction.atomic():
+                    signup = _signup_place(volunteer=user, shift=shift, now=now, by=leader,
+                                           approved_by=approved_by)
+            except IntegrityError:
+                results.append({"volunteer_id": volunteer_id, "status": "error", "code": "already_signed_up",
+                                "detail": "已报名该班次", "signup_id": None, "waitlist_position": None})
+            except DomainError as exc:
+                results.append({"volunteer_id": volunteer_id, "status": "error", "code": exc.code,
+                                "detail": str(exc.detail), "signup_id": None, "waitlist_position": None})
+            else:
+                results.append({"volunteer_id": volunteer_id, "status": signup.status, "code": None,
+                                "detail": "", "signup_id": signup.id, "waitlist_position": signup.position})
+            # A rolled-back savepoint may have moved the in-memory counters: reread them.
+            shift.refresh_from_db(fields=["confirmed_count", "waitlisted_count", "waitlist_seq"])
+    return results
+
+
+# --- invitations: a social worker invites matched volunteers to a short shift ------------
+
+
+def shift_invitations_create(*, user: User, shift: Shift, volunteer_ids: list[int],
+                             reasons: dict[int, list[str]] | None = None) -> list:
+    """Invite volunteers to a shift (``shift`` checked by ``shift_for_manager``). Each is
+    told by a notification (kind ``shift_invitation``, data carries ``invitation_id``)
+    that they can accept with one tap. An invitation lapses when the shift starts.
+
+    All or nothing: an unknown volunteer, one already signed up, or one with an open
+    invitation refuses the whole request (the partial unique constraint
+    ``invitation_one_open_per_volunteer_shift`` settles a race between two inviters)."""
+    from projects.models import ShiftInvitation
+
+    now = timezone.now()
+    ordered = list(dict.fromkeys(volunteer_ids))
+    if shift.project.status != ServiceProject.Status.PUBLISHED:
+        raise DomainError("project_not_published", "项目未发布，不能邀请", status_code=409)
+    if now >= shift.signups_close_at:
+        raise DomainError("signup_closed", "班次已开始或已截止报名，不能邀请", status_code=409)
+    found = set(User.objects.filter(id__in=ordered, is_active=True).values_list("id", flat=True))
+    missing = [v for v in ordered if v not in found]
+    if missing:
+        raise DomainError("invalid", "志愿者不存在", fields={"volunteer_ids": [f"不存在的志愿者：{missing}"]})
+    if user.id in found:
+        raise DomainError("invalid", "不能邀请自己", fields={"volunteer_ids": ["不能邀请自己"]})
+    signed = sorted(set(Signup.objects.filter(shift=shift, volunteer_id__in=ordered, status__in=Signup.ACTIVE)
+                        .values_list("volunteer_id", flat=True)))
+    if signed:
+        raise Conflict("already_signed_up", "所选志愿者中有人已报名该班次",
+                       fields={"volunteer_ids": [f"已报名：{signed}"]})
+    reasons = reasons or {}
+    try:
+        with transaction.atomic():
+            # The module's lock order: the invitees' user rows (id order), then the shift.
+            # Each invitation row's foreign keys take share locks on both, which would
+            # otherwise invert the order against an invitee accepting at this moment.
+            list(User.objects.select_for_update().filter(id__in=ordered).order_by("id").values_list("id"))
+            shift = _lock_shift(shift.id)
+            if Signup.objects.filter(shift=shift, volunteer_id__in=ordered, status__in=Signup.ACTIVE).exists():
+                raise Conflict("already_signed_up", "所选志愿者中有人已报名该班次")
+            invitations = []
+            for volunteer_id in ordered:
+                invitation = ShiftInvitation.objects.create(
+                    shift=shift, volunteer_id=volunteer_id, invited_by=user, created_at=now,
+                    expires_at=shift.signups_close_at, reasons=reasons.get(volunteer_id, []))
+                why = "；".join(invitation.reasons[:3])
+                notification_send(
+                    recipient_id=volunteer_id, kind="shift_invitation", title="服务邀请",
+                    body=f"{user.name} 邀请您参加「{shift.project.title}」{_fmt(shift.starts_at)} 的班次"
+                         f"{'（' + why + '）' if why else ''}，点击即可接受。",
+                    data={"invitation_id": invitation.id, "shift_id": shift.id, "project_id": shift.project_id})
+                invitations.append(invitation)
+    except IntegrityError:
+        raise Conflict("already_invited", "所选志愿者中有人已收到该班次的邀请，尚未回复",
+                       fields={"volunteer_ids": ["已有未回复的邀请"]}) from None
+    return invitations
+
+
+def invitation_for_volunteer(*, user: User, invitation_id: int):
+    """The volunteer's own invitation; anyone else's is reported as not found."""
+    from projects.models import ShiftInvitation
+
+    invitation = ShiftInvitation.objects.filter(id=invitation_id, volunteer=user).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def invitation_accept(*, user: User, invitation_id: int):
+    """Accept an invitation with one tap: the sign-up goes through the ordinary sign-up
+    rules (age, consent, overlap, capacity: confirmed while seats remain, else
+    waitlisted). The invitation is the project's approval and opens a members-first
+    window to the invitee.
+
+    Locks: the volunteer's user row, then the invitation (compare-and-set open →
+    accepted, still before expiry), then the shift. Any refusal rolls the acceptance
+    back, so the invitation stays open for another try."""
+    from projects.models import ShiftInvitation
+
+    invitation = invitation_for_volunteer(user=user, invitation_id=invitation_id)
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(id=user.id).exists()
+        changed = ShiftInvitation.objects.filter(
+            id=invitation.id, status=ShiftInvitation.Status.OPEN, expires_at__gt=now,
+        ).update(status=ShiftInvitation.Status.ACCEPTED, responded_at=now)
+        if changed != 1:
+            invitation.refresh_from_db()
+            if invitation.status == ShiftInvitation.Status.OPEN:
+                raise DomainError("invitation_expired", "邀请已过期（班次已开始或已截止报名）", status_code=409)
+            raise Conflict("invitation_answered", "该邀请已回复")
+        shift = _lock_shift(invitation.shift_id)
+        inviter = User.objects.get(id=invitation.invited_by_id)
+        try:
+            with transaction.atomic():
+                signup = _signup_place(volunteer=user, shift=shift, now=now, approved_by=inviter,
+                                       members_first=False)
+        except IntegrityError:
+            raise Conflict("already_signed_up", "您已报名该班次") from None
+        ShiftInvitation.objects.filter(id=invitation.id).update(signup=signup)
+        notification_send(recipient_id=inviter.id, kind="shift_invitation_accepted", title="邀请已接受",
+                          body=f"{user.name} 接受了「{shift.project.title}」{_fmt(shift.starts_at)} 的邀请"
+                               f"（{signup.get_status_display()}）。",
+                          data={"invitation_id": invitation.id, "shift_id": shift.id, "signup_id": signup.id})
+    invitation.refresh_from_db()
+    invitation.signup = signup
+    return invitation
+
+
+def invitation_decline(*, user: User, invitation_id: int):
+    """Decline an invitation (compare-and-set; the inviter is told)."""
+    from projects.models import ShiftInvitation
+
+    invitation = invitation_for_volunteer(user=user, invitation_id=invitation_id)
+    now = timezone.now()
+    with transaction.atomic():
+        if ShiftInvitation.objects.filter(id=invitation.id, status=ShiftInvitation.Status.OPEN).update(
+                status=ShiftInvitation.Status.DECLINED, responded_at=now) != 1:
+            raise Conflict("invitation_answered", "该邀请已回复")
+        invitation.refresh_from_db()
+        notification_send(recipient_id=invitation.invited_by_id, kind="shift_invitation_declined",
+                          title="邀请被婉拒", body=f"{user.name} 婉拒了您的班次邀请。",
+                          data={"invitation_id": invitation.id, "shift_id": invitation.shift_id})
+    return invitation

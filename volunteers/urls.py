@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from volunteers import api
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("certificates/<int:pk>/pdf/", api.CertificatePdfApi.as_view(), name="certificate-pdf"),
     path("certificates/<int:pk>/revoke/", api.CertificateRevokeApi.as_view(), name="certificate-revoke"),
     path("certificates/verify/<str:code>/", api.CertificateVerifyApi.as_view(), name="certificate-verify"),
+    path("", include("volunteers.teams.urls")),
 ]
