@@ -345,3 +345,190 @@ class ShiftInvitation(models.Model):
     def state(self) -> str:
         """The status a person sees: an open invitation past its shift's start is expired."""
         return "expired" if self.is_expired else self.status
+
+
+# --- resident needs (居民需求) -------------------------------------------------------------
+
+def need_photo_upload_to(instance: NeedPhoto, filename: str) -> str:
+    # Never the uploader's file name: it may carry personal details and path tricks.
+    suffix = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(getattr(instance, "image_format", ""), "img")
+    return f"needs/{timezone.now():%Y/%m}/{instance.need_id}-{timezone.now():%d%H%M%S%f}.{suffix}"
+
+
+class Need(models.Model):
+    """A need posted by a resident (居民需求), triaged by the community's staff and turned
+    into a service project by a social worker.
+
+    submitted → triaged (受理) or rejected (with a reason); triaged → in_progress once a
+    project is linked; in_progress → served (the social worker says so, or the linked
+    project closes) → closed when the resident confirms. A resident may withdraw
+    (→ closed) before any work starts; a cancelled project sends the need back to
+    triaged. Every change is a ``NeedEvent`` and a notification to the resident."""
+
+    class Category(models.TextChoices):
+        ELDERLY_CARE = "elderly_care", "养老照护"
+        DISABILITY = "disability", "助残服务"
+        CHILDREN = "children", "儿童关爱"
+        DIFFICULTY = "difficulty", "困难帮扶"
+        HEALTH = "health", "医疗健康"
+        ENVIRONMENT = "environment", "环境卫生"
+        LEGAL = "legal", "法律咨询"
+        CULTURE = "culture", "文体活动"
+        OTHER = "other", "其他"
+
+    class Urgency(models.TextChoices):
+        LOW = "low", "一般"
+        MEDIUM = "medium", "较急"
+        HIGH = "high", "紧急"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "待受理"
+        TRIAGED = "triaged", "已受理"
+        REJECTED = "rejected", "不予受理"
+        IN_PROGRESS = "in_progress", "服务中"
+        SERVED = "served", "已服务"
+        CLOSED = "closed", "已关闭"
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="needs",
+                                 verbose_name="提出居民")
+    # Always a community (社区/村): the staff who triage it are found by its prefix.
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="needs", verbose_name="所在社区")
+    category = models.CharField("类别", max_length=16, choices=Category.choices)
+    description = models.TextField("需求描述")
+    address = models.CharField("地点", max_length=200, blank=True)
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    urgency = models.CharField("紧急程度", max_length=8, choices=Urgency.choices, default=Urgency.LOW)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    project = models.ForeignKey(ServiceProject, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="needs", verbose_name="承接项目")
+    reject_reason = models.CharField("不予受理原因", max_length=500, blank=True)
+    triaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    served_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "居民需求"
+        indexes = [
+            models.Index(fields=["region", "status"]),
+            models.Index(fields=["reporter", "-id"]),
+            models.Index(fields=["status", "served_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(reject_reason=""),
+                                   name="need_rejected_has_reason"),
+            models.CheckConstraint(condition=~Q(status__in=["in_progress", "served"]) | Q(project__isnull=False),
+                                   name="need_in_progress_has_project"),
+            models.CheckConstraint(condition=~Q(status="served") | Q(served_at__isnull=False),
+                                   name="need_served_has_time"),
+            models.CheckConstraint(condition=Q(lat__isnull=True, lng__isnull=True)
+                                   | Q(lat__isnull=False, lng__isnull=False, lat__gte=-90, lat__lte=90,
+                                       lng__gte=-180, lng__lte=180),
+                                   name="need_lat_lng_together_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"need {self.id} ({self.status})"
+
+
+class NeedPhoto(models.Model):
+    """A photo attached to a need; served only through the API to those who may see
+    the need (it may show a resident's home)."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=need_photo_upload_to)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = verbose_name_plural = "需求照片"
+
+    def __str__(self) -> str:
+        return f"photo {self.id} of need {self.need_id}"
+
+
+class NeedEvent(models.Model):
+    """One status change of a need: who, when, from what to what, and why. Append-only;
+    the resident's timeline is this table."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, choices=Need.Status.choices)
+    # Empty for changes the system makes (the linked project closed or was cancelled).
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+    project = models.ForeignKey(ServiceProject, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = verbose_name_plural = "需求处理记录"
+
+    def __str__(self) -> str:
+        return f"need {self.need_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+# --- feedback after a shift (服务评价) ------------------------------------------------------
+
+RATING_RANGE = Q(rating__gte=1, rating__lte=5)
+
+
+class ActivityFeedback(models.Model):
+    """A volunteer's rating of an activity (shift) they attended, once, after it ended."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="activity_feedback")
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="activity_feedback")
+    rating = models.PositiveSmallIntegerField("评分")
+    comment = models.CharField("评价", max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "志愿者活动评价"
+        constraints = [
+            models.UniqueConstraint(fields=["shift", "volunteer"], name="activity_feedback_once_per_shift"),
+            models.CheckConstraint(condition=RATING_RANGE, name="activity_feedback_rating_one_to_five"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} rated shift {self.shift_id}: {self.rating}"
+
+
+class ServiceFeedback(models.Model):
+    """The rating of a shift's service by a person served (服务对象评价): the resident
+    themself, or staff entering it on behalf of someone named in ``served_person_name``."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="service_feedback")
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_behalf = models.BooleanField("代录", default=False)
+    served_person_name = models.CharField("服务对象", max_length=32, blank=True)
+    rating = models.PositiveSmallIntegerField("评分")
+    comment = models.CharField("评价", max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "服务对象评价"
+        constraints = [
+            models.CheckConstraint(condition=RATING_RANGE, name="service_feedback_rating_one_to_five"),
+            models.CheckConstraint(condition=Q(on_behalf=False) | ~Q(served_person_name=""),
+                                   name="service_feedback_on_behalf_names_person"),
+            # One rating per person served and shift, however it was entered.
+            models.UniqueConstraint(fields=["shift", "rated_by"], condition=Q(on_behalf=False),
+                                    name="service_feedback_once_per_resident"),
+            models.UniqueConstraint(fields=["shift", "served_person_name"], condition=Q(on_behalf=True),
+                                    name="service_feedback_once_per_person_served"),
+        ]
+
+    def __str__(self) -> str:
+        return f"service feedback {self.id} on shift {self.shift_id}: {self.rating}"

@@ -34,3 +34,15 @@ def shift_rules_generate() -> int:
     if created:
         logger.info("generated %d shift occurrences", created)
     return created
+
+
+@shared_task(name="projects.needs_sync_projects", ignore_result=True)
+def needs_sync_projects() -> dict:
+    """Needs follow their linked projects: closed → served, cancelled → back to triaged
+    (compare-and-set per need, so a replay changes nothing)."""
+    from projects.needs import needs_sync_projects as sync
+
+    moved = sync()
+    if any(moved.values()):
+        logger.info("needs following their projects: %s", moved)
+    return moved

@@ -16,13 +16,13 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from projects.models import Shift, Signup
+from projects.models import ActivityFeedback, Need, ServiceFeedback, Shift, Signup
 from volunteers.models import OrganizationMetric, ServiceRecord, VolunteerStanding
 
 logger = logging.getLogger(__name__)
 
 FIELDS = ("projects_run", "shifts_held", "volunteers", "final_hours", "hours_per_volunteer", "average_rating",
-          "needs_served", "confirmed_signups", "no_shows", "no_show_rate")
+          "service_rating", "activity_rating", "needs_served", "confirmed_signups", "no_shows", "no_show_rate")
 
 
 def month_bounds(period: date) -> tuple[datetime, datetime]:
@@ -31,6 +31,10 @@ def month_bounds(period: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
     return (timezone.make_aware(datetime.combine(start, time.min), tz),
             timezone.make_aware(datetime.combine(end, time.min), tz))
+
+
+def _two_places(value) -> Decimal | None:
+    return Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP) if value is not None else None
 
 
 def organization_metric_compute(*, organization_id: int, period: date) -> dict:
@@ -49,6 +53,13 @@ def organization_metric_compute(*, organization_id: int, period: date) -> dict:
     confirmed_count = confirmed.count()
     no_shows = confirmed.filter(attendance__isnull=True).count()
     rating = agg["rating"]
+    # Feedback belongs to the month of its shift, like the hours.
+    service_rating = ServiceFeedback.objects.filter(shift__in=shifts).aggregate(r=Avg("rating"))["r"]
+    activity_rating = ActivityFeedback.objects.filter(shift__in=shifts).aggregate(r=Avg("rating"))["r"]
+    # A need counts in the month it was served, for the organization whose project took it
+    # up; a need later confirmed (closed) by the resident still counts.
+    needs_served = Need.objects.filter(project__organization_id=organization_id, served_at__gte=start,
+                                       served_at__lt=end, status__in=[Need.Status.SERVED, Need.Status.CLOSED]).count()
     return {
         "projects_run": shifts.values("project_id").distinct().count(),
         "shifts_held": held.count(),
@@ -56,10 +67,10 @@ def organization_metric_compute(*, organization_id: int, period: date) -> dict:
         "final_hours": hours.quantize(Decimal("0.01")),
         "hours_per_volunteer": (hours / volunteers).quantize(Decimal("0.01"), ROUND_HALF_UP) if volunteers
         else Decimal("0.00"),
-        "average_rating": Decimal(str(rating)).quantize(Decimal("0.01"), ROUND_HALF_UP) if rating is not None
-        else None,
-        # Needs (居民需求) arrive with their own issue; until then none is linked to a record.
-        "needs_served": 0,
+        "average_rating": _two_places(rating),
+        "service_rating": _two_places(service_rating),
+        "activity_rating": _two_places(activity_rating),
+        "needs_served": needs_served,
         "confirmed_signups": confirmed_count,
         "no_shows": no_shows,
         "no_show_rate": (Decimal(no_shows) / Decimal(confirmed_count)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
@@ -85,10 +96,13 @@ def organization_metric_refresh(*, organization_id: int, period: date) -> tuple[
 
 
 def organization_metrics_recompute_all() -> int:
-    """Every (organization, month) that has shifts or a stored row; returns how many
-    stored rows were wrong."""
+    """Every (organization, month) that has shifts, needs served or a stored row;
+    returns how many stored rows were wrong."""
     pairs = {(org, d.date() if isinstance(d, datetime) else d) for org, d in
              Shift.objects.annotate(month=TruncMonth("starts_at")).values_list("project__organization_id", "month")}
+    pairs |= {(org, d.date() if isinstance(d, datetime) else d) for org, d in
+              Need.objects.filter(served_at__isnull=False, project__isnull=False)
+              .annotate(month=TruncMonth("served_at")).values_list("project__organization_id", "month")}
     pairs |= set(OrganizationMetric.objects.values_list("organization_id", "period"))
     drift = 0
     for organization_id, period in sorted(pairs):

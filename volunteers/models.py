@@ -299,6 +299,9 @@ class OrganizationMetric(models.Model):
     final_hours = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     hours_per_volunteer = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     average_rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    # Feedback (服务评价): people served rating the service, volunteers rating the activity.
+    service_rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    activity_rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     needs_served = models.PositiveIntegerField(default=0)
     confirmed_signups = models.PositiveIntegerField(default=0)
     no_shows = models.PositiveIntegerField(default=0)
@@ -471,3 +474,26 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id} in team {self.team_id} ({self.status})"
+
+
+class QualityRatingChange(models.Model):
+    """Every quality rating (服务质量评价) a social worker gives a service record: the
+    record keeps the current value (exports and metrics read it), this table keeps who
+    gave which value when, so a changed rating leaves a trail like the hours do."""
+
+    record = models.ForeignKey(ServiceRecord, on_delete=models.PROTECT, related_name="quality_rating_changes")
+    previous = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField()
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = verbose_name_plural = "服务质量评价记录"
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="quality_change_one_to_five"),
+        ]
+
+    def __str__(self) -> str:
+        return f"record {self.record_id}: {self.previous} → {self.rating}"

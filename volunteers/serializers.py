@@ -250,7 +250,8 @@ class OrganizationMetricSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrganizationMetric
         fields = ["organization", "period", "projects_run", "shifts_held", "volunteers", "final_hours",
-                  "hours_per_volunteer", "average_rating", "needs_served", "confirmed_signups", "no_shows",
+                  "hours_per_volunteer", "average_rating", "service_rating", "activity_rating", "needs_served",
+                  "confirmed_signups", "no_shows",
                   "no_show_rate", "computed_at"]
 
     def get_period(self, row) -> str:

@@ -218,6 +218,7 @@ CELERY_BEAT_SCHEDULE = {
     "projects-reminders": {"task": "projects.shift_reminders_send", "schedule": 300.0},
     "projects-short-shifts": {"task": "projects.shifts_short_notify", "schedule": 900.0},
     "projects-shift-rules": {"task": "projects.shift_rules_generate", "schedule": 3600.0},
+    "projects-needs-sync": {"task": "projects.needs_sync_projects", "schedule": 600.0},
     "auth-expired-cleanup": {
         "task": "accounts.expired_credentials_cleanup",
         "schedule": 3600.0,

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("organizations.urls")),
     path("", include("projects.urls")),
+    path("", include("projects.needs_urls")),
     path("", include("volunteers.urls")),
     path("", include("notifications.urls")),
 ]

@@ -95,3 +95,53 @@ def test_who_reads_an_organizations_metrics(api, client_for):
     assert_error(api.get(url), 401)
     assert_error(client_for(project.owner).get(f"{url}&period=2026-13"), 400, "invalid")
     assert_error(client_for(project.owner).get("/api/v1/organization-metrics/"), 400, "invalid")
+
+
+def test_ratings_and_needs_served_are_in_the_metrics_and_the_nightly_recompute_agrees(
+        client_for, caplog, django_capture_on_commit_callbacks):
+    from projects.models import ActivityFeedback, Need, ServiceFeedback
+    from tests.factories import COMMUNITY, region
+
+    project = ProjectFactory()
+    shift = held_shift(project)
+    record = attend(shift, 2)
+    owner = client_for(project.owner)
+    volunteer = client_for(record.volunteer)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post(f"/api/v1/service-records/{record.id}/approve/", {"quality_rating": 4}, format="json")
+        volunteer.post(f"/api/v1/shifts/{shift.id}/activity-feedback/", {"rating": 3}, format="json")
+        for name, rating in (("张奶奶", 5), ("李爷爷", 4)):
+            owner.post(f"/api/v1/shifts/{shift.id}/service-feedback/",
+                       {"rating": rating, "served_person_name": name}, format="json")
+    resident = UserFactory()
+    need = Need.objects.create(reporter=resident, region=region(COMMUNITY), category="elderly_care",
+                               description="探访", status=Need.Status.IN_PROGRESS, project=project)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post(f"/api/v1/needs/{need.id}/serve/")
+    row = OrganizationMetric.objects.get(organization=project.organization, period=period_of(shift))
+    assert (row.average_rating, row.activity_rating, row.service_rating) == (
+        Decimal("4.00"), Decimal("3.00"), Decimal("4.50"))
+    served_month = timezone.localdate().replace(day=1)
+    served_row = OrganizationMetric.objects.get(organization=project.organization, period=served_month)
+    assert served_row.needs_served == 1
+    # Another organization's needs, and a need only in progress, count for nobody here.
+    Need.objects.create(reporter=resident, region=region(COMMUNITY), category="other", description="x",
+                        status=Need.Status.IN_PROGRESS, project=ProjectFactory())
+    assert tasks.organization_metrics_nightly.delay().get() == 0  # incremental and nightly agree
+
+    # A need served in a month without any shift: only the nightly recompute finds that month.
+    long_ago = timezone.now() - timedelta(days=400)
+    Need.objects.create(reporter=resident, region=region(COMMUNITY), category="other", description="旧",
+                        status=Need.Status.CLOSED, project=project, served_at=long_ago)
+    OrganizationMetric.objects.filter(id=row.id).update(service_rating=Decimal("1.00"), activity_rating=None)
+    with caplog.at_level(logging.WARNING, logger="volunteers"):
+        assert tasks.organization_metrics_nightly.delay().get() == 2
+    row.refresh_from_db()
+    assert (row.activity_rating, row.service_rating) == (Decimal("3.00"), Decimal("4.50"))
+    old = OrganizationMetric.objects.get(organization=project.organization,
+                                         period=timezone.localtime(long_ago).date().replace(day=1))
+    assert old.needs_served == 1 and old.shifts_held == 0
+    assert ActivityFeedback.objects.count() == 1 and ServiceFeedback.objects.count() == 2
+    body = client_for(project.owner).get(
+        f"/api/v1/organization-metrics/?organization={project.organization_id}&period={period_of(shift)[:7]}").json()
+    assert body["results"][0]["service_rating"] == "4.50" and body["results"][0]["activity_rating"] == "3.00"
