@@ -611,6 +611,8 @@ def attendance_check_in(*, volunteer: User, code: str, lat: Decimal | None = Non
                         lng: Decimal | None = None) -> Attendance:
     """Check in with the code scanned on site. Only a confirmed sign-up of that shift
     counts, and only from shortly before the start until the end."""
+    from dashboard.live import live_checkin
+
     shift_id = checkin_code_verify(code=code)
     now = timezone.now()
     with transaction.atomic():
@@ -631,12 +633,15 @@ def attendance_check_in(*, volunteer: User, code: str, lat: Decimal | None = Non
             raise DomainError("checkin_closed", "班次已结束，不能签到", status_code=409)
         if Attendance.objects.filter(signup=signup).exists():
             raise Conflict("already_checked_in", "您已签到")
-        return Attendance.objects.create(signup=signup, shift=shift, volunteer=volunteer,
-                                         checked_in_at=now, check_in_lat=lat, check_in_lng=lng)
+        attendance = Attendance.objects.create(signup=signup, shift=shift, volunteer=volunteer,
+                                               checked_in_at=now, check_in_lat=lat, check_in_lng=lng)
+        live_checkin(attendance_id=attendance.id)  # the dashboard's live counter, after commit
+        return attendance
 
 
 def attendance_check_out(*, volunteer: User, code: str) -> Attendance:
     """Check out; after commit a task turns the attendance into a service record."""
+    from dashboard.live import live_checkout
     from volunteers.tasks import service_record_from_attendance
 
     shift_id = checkin_code_verify(code=code)
@@ -659,6 +664,7 @@ def attendance_check_out(*, volunteer: User, code: str) -> Attendance:
         attendance.checked_out_at = now
         attendance.save(update_fields=["checked_out_at"])
         service_record_from_attendance.delay_on_commit(attendance.id)
+        live_checkout(attendance_id=attendance.id)
     return attendance
 
 

@@ -58,11 +58,14 @@ def _after_final_change(record: ServiceRecord) -> None:
     """Hours became final or stopped counting: refresh the star level and the
     organization's metrics once the transaction commits (both are recomputations,
     so running them twice is harmless)."""
+    from dashboard.tasks import rollup_apply as dashboard_rollup_apply
     from volunteers import tasks
 
     tasks.volunteer_standing_refresh.delay_on_commit(record.volunteer_id)
     tasks.organization_metrics_refresh.delay_on_commit(
         record.organization_id, timezone.localtime(record.shift.starts_at).date().replace(day=1).isoformat())
+    # The dashboard's rollups: this record and the one it corrects (which stops counting).
+    dashboard_rollup_apply.delay_on_commit([record.id] + ([record.corrects_id] if record.corrects_id else []))
 
 
 def _start_notice(record: ServiceRecord, now: datetime) -> None:

@@ -17,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from config import embedded  # noqa: E402
+from dashboard.routing import websocket_urlpatterns as dashboard_websockets  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -64,7 +65,7 @@ application = EmbeddedLifespan(
         {
             "http": django_asgi_app,
             "websocket": CookieAuthNeedsOrigin(
-                SessionMiddlewareStack(AuthMiddleware(URLRouter(websocket_urlpatterns)))
+                SessionMiddlewareStack(AuthMiddleware(URLRouter(websocket_urlpatterns + dashboard_websockets)))
             ),
         }
     )

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "notifications",
     "projects",
     "volunteers",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.expired_credentials_cleanup",
         "schedule": 3600.0,
     },
+    # Dashboard rollups: records are applied as they become final (task per record);
+    # these catch what a lost task missed and refresh the figures that move with sign-ups.
+    "dashboard-rollup-sweep": {"task": "dashboard.rollup_sweep", "schedule": 600.0},
+    "dashboard-schedule-refresh": {"task": "dashboard.schedule_refresh", "schedule": 600.0},
+    "dashboard-volunteers-refresh": {"task": "dashboard.volunteers_refresh", "schedule": 900.0},
+    "dashboard-live-recompute": {"task": "dashboard.live_recompute", "schedule": 300.0},
 }
 
 # --- REST framework ---------------------------------------------------------------------

@@ -12,6 +12,8 @@ api_v1 = [
     path("", include("projects.needs_urls")),
     path("", include("volunteers.urls")),
     path("", include("notifications.urls")),
+    path("", include("evaluation.urls")),
+    path("", include("dashboard.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,116 @@
+"""Dashboard endpoints: thin views over ``dashboard.selectors``. Access: staff roles
+only, inside their own region (``organizations.selectors.jurisdiction_region``)."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dashboard import exports, selectors
+from dashboard.serializers import (
+    ExportQuerySerializer,
+    PeriodQuerySerializer,
+    ReportQuerySerializer,
+    TopQuerySerializer,
+)
+from organizations.selectors import jurisdiction_region
+from organizations.stats import organization_stats
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PERIOD_PARAMS = [OpenApiParameter("region", str), OpenApiParameter("from", OpenApiTypes.DATE),
+                 OpenApiParameter("to", OpenApiTypes.DATE), OpenApiParameter("source", str, enum=["rollup", "raw"])]
+# The registry changes by the day, not the second; its stats over a whole city cost a
+# few tens of milliseconds, so the dashboard keeps them for a minute.
+REGISTRY_CACHE_SECONDS = 60
+
+
+def _parsed(request, serializer_class):
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    region = jurisdiction_region(user=request.user, region_code=data.get("region"))
+    return region, data
+
+
+def registry_figures(region) -> dict:
+    key = f"dashboard:registry:{region.code}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = {**organization_stats(region=region), "grades": selectors.grades(region=region)}
+        cache.set(key, figures, REGISTRY_CACHE_SECONDS)
+    return figures
+
+
+class ParticipationApi(APIView):
+    @extend_schema(parameters=PERIOD_PARAMS, responses=OpenApiTypes.OBJECT, summary="志愿服务参与度（区划、期间）")
+    def get(self, request):
+        region, data = _parsed(request, PeriodQuerySerializer)
+        return Response(selectors.participation(region=region, period=data["period"], source=data["source"]))
+
+
+class TrendsApi(APIView):
+    @extend_schema(parameters=PERIOD_PARAMS, responses=OpenApiTypes.OBJECT, summary="月度趋势")
+    def get(self, request):
+        region, data = _parsed(request, PeriodQuerySerializer)
+        return Response(selectors.trends(region=region, period=data["period"]))
+
+
+class TopApi(APIView):
+    @extend_schema(parameters=[*PERIOD_PARAMS, OpenApiParameter("limit", int)], responses=OpenApiTypes.OBJECT,
+                   summary="最活跃的组织和项目")
+    def get(self, request):
+        region, data = _parsed(request, TopQuerySerializer)
+        return Response(selectors.top(region=region, period=data["period"], limit=data["limit"]))
+
+
+class RegistryApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("region", str)], responses=OpenApiTypes.OBJECT,
+                   summary="社会组织类型×登记状态、社区覆盖率、评估等级")
+    def get(self, request):
+        region = jurisdiction_region(user=request.user, region_code=request.query_params.get("region"))
+        return Response(registry_figures(region))
+
+
+class LiveApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("region", str)], responses=OpenApiTypes.OBJECT,
+                   summary="今日签到人次与时长（实时推送见 /ws/dashboard/live/）")
+    def get(self, request):
+        region = jurisdiction_region(user=request.user, region_code=request.query_params.get("region"))
+        return Response(selectors.live(region=region))
+
+
+def _sheets(region, period) -> dict:
+    return exports.tables(participation=selectors.participation(region=region, period=period),
+                          trends=selectors.trends(region=region, period=period),
+                          top=selectors.top(region=region, period=period),
+                          registry=registry_figures(region), grades=selectors.grades(region=region))
+
+
+class ExportApi(APIView):
+    @extend_schema(parameters=[*PERIOD_PARAMS, OpenApiParameter("chart", str, enum=list(exports.SHEETS))],
+                   responses={(200, XLSX): OpenApiTypes.BINARY}, summary="导出图表数据（.xlsx）")
+    def get(self, request):
+        region, data = _parsed(request, ExportQuerySerializer)
+        period = data["period"]
+        content = exports.workbook_xlsx(_sheets(region, period), only=data.get("chart"))
+        response = HttpResponse(content, content_type=XLSX)
+        name = f"dashboard-{region.code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}-{data.get('chart') or 'all'}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class ReportApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("month", str)],
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY}, summary="月度报告（PDF）")
+    def get(self, request):
+        region, data = _parsed(request, ReportQuerySerializer)
+        period = data["period"]
+        title = f"{region.name}志愿服务参与度月报（{period.first:%Y年%m月}）"
+        content = exports.report_pdf(sheets=_sheets(region, period), title=title)
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="report-{region.code}-{period.first:%Y%m}.pdf"'
+        return response
