@@ -14,6 +14,9 @@ def user_roles(*, user: User) -> list[str]:
     roles.extend(member_roles)
     if user.staff_role:
         roles.append(user.staff_role)
+    # Evaluation experts (评估专家) are registered by the bureau in the evaluation app.
+    if user.is_authenticated and hasattr(user, "evaluation_expert") and user.evaluation_expert.is_active:
+        roles.append("expert")
     return roles
 
 

@@ -1,0 +1,1 @@
+"""Writes of the evaluation, split by sub-domain (templates, rounds, scoring, grading)."""
