@@ -20,6 +20,12 @@ const routes: RouteRecordRaw[] = [
       { path: 'notifications', component: () => import('./views/m/NotificationsView.vue'), meta: { title: '消息', tab: 'notifications' } },
       { path: 'me', component: () => import('./views/m/MeView.vue'), meta: { title: '我的', tab: 'me' } },
       { path: 'records', component: () => import('./views/m/RecordsView.vue'), meta: { title: '我的服务记录', tab: 'me' } },
+      { path: 'teams', component: () => import('./views/m/TeamsView.vue'), meta: { title: '我的服务队', tab: 'me' } },
+      { path: 'teams/:id(\\d+)', component: () => import('./views/m/TeamDetailView.vue'), meta: { title: '服务队', tab: 'me' } },
+      { path: 'needs', component: () => import('./views/m/NeedsView.vue'), meta: { title: '我的需求', tab: 'me' } },
+      { path: 'needs/new', component: () => import('./views/m/NeedNewView.vue'), meta: { title: '提交需求', tab: 'me' } },
+      { path: 'needs/:id(\\d+)', component: () => import('./views/m/NeedDetailView.vue'), meta: { title: '需求详情', tab: 'me' } },
+      { path: 'feedback', component: () => import('./views/m/FeedbackView.vue'), meta: { title: '活动评价', tab: 'signups' } },
     ],
   },
   {
@@ -30,8 +36,15 @@ const routes: RouteRecordRaw[] = [
       { path: '', redirect: () => consoleHome() },
       { path: 'projects', component: () => import('./views/console/ProjectsView.vue'), meta: { title: '我的项目', roles: ['social_worker', 'org_admin'] } },
       { path: 'shifts/:id', component: () => import('./views/console/ShiftView.vue'), meta: { title: '班次签到' } },
+      { path: 'shifts/:id(\\d+)/matches', component: () => import('./views/console/MatchingView.vue'), meta: { title: '匹配与邀请' } },
+      { path: 'teams', component: () => import('./views/console/TeamsView.vue'), meta: { title: '志愿服务队', roles: ['social_worker', 'org_admin'] } },
+      { path: 'teams/:id(\\d+)', component: () => import('./views/console/TeamDetailView.vue'), meta: { title: '服务队管理', roles: ['social_worker', 'org_admin'] } },
       { path: 'records', component: () => import('./views/console/RecordsView.vue'), meta: { title: '服务记录审核' } },
       { path: 'records/work', component: () => import('./views/console/RecordsDisputesView.vue'), meta: { title: '复核、补录与申诉' } },
+      // Resident needs: staff triage, social workers take them up; feedback: project staff and governing staff.
+      { path: 'needs', component: () => import('./views/console/NeedsView.vue'), meta: { title: '居民需求', roles: ['social_worker', ...STAFF_ROLES] } },
+      { path: 'feedback', component: () => import('./views/console/FeedbackView.vue'), meta: { title: '服务评价', roles: CONSOLE_ROLES } },
+      { path: 'shifts/:id(\\d+)/ratings', component: () => import('./views/console/FeedbackShiftView.vue'), meta: { title: '班次评价表', roles: CONSOLE_ROLES } },
       { path: 'notifications', component: () => import('./views/m/NotificationsView.vue'), meta: { title: '消息', roles: CONSOLE_ROLES } },
       // Registry (社会组织名录, 备案, 统计): government staff; an org's admin sees the list and its own record.
       { path: 'registry', component: () => import('./views/console/registry/RegistryListView.vue'), meta: { title: '社会组织名录', roles: [...STAFF_ROLES, 'org_admin'] } },

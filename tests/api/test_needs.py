@@ -420,3 +420,26 @@ def test_the_reporter_can_rate_the_service_of_the_project_that_took_up_their_nee
     assert response.status_code == 201, response.content
     detail = client_for(need.reporter).get(f"/api/v1/needs/{need.id}/").json()
     assert detail["rateable_shifts"][0]["my_rating"] == 5
+
+
+def test_seed_demo_has_needs_in_every_status_with_timelines_and_the_metrics_count_the_served_ones(client_for):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command("seed_demo", "--volunteers", "5", stdout=StringIO())
+    assert set(Need.objects.values_list("status", flat=True)) == set(Need.Status.values)
+    for need in Need.objects.all():
+        trail = list(need.events.order_by("id").values_list("to_status", flat=True))
+        assert trail[0] == "submitted" and trail[-1] == need.status
+    community = User.objects.get(phone="13800000002")
+    worker = User.objects.get(phone="13800000004")
+    assert client_for(community).get("/api/v1/needs/?status=submitted").json()["count"] == 2
+    assert client_for(worker).get("/api/v1/needs/?status=triaged").json()["count"] == 1
+    served = Need.objects.filter(status__in=["served", "closed"]).select_related("project")
+    assert sum(OrganizationMetric.objects.filter(organization=served[0].project.organization)
+               .values_list("needs_served", flat=True)) == served.count() == 2
+    call_command("seed_demo", "--volunteers", "5", stdout=StringIO())
+    assert Need.objects.count() == 7 and NeedEvent.objects.count() == 7 + 11

@@ -20,6 +20,7 @@ from organizations.credit_code import credit_code_make
 from organizations.demo import city_registry_seed, demo_venues_seed
 from organizations.models import Membership, Organization
 from projects.models import Attendance, ServiceProject, Shift, Signup
+from projects.needs_demo import needs_seed
 from volunteers.metrics import organization_metrics_recompute_all, volunteer_standings_recompute_all
 from volunteers.models import ServiceRecord
 from volunteers.services import attendance_hours
@@ -92,6 +93,7 @@ class Command(BaseCommand):
             self._staff(password_hash, orgs)
             vols = self._volunteers(volunteers, password_hash, rng)
             self._projects(orgs, vols, rng)
+            needs_seed(residents=vols)  # needs in every status, before the metrics count them
             demo_venues_seed()  # venues, rooms and a booking, so the venues page is not empty
             # Stars and organization metrics are derived from final records: bring them up
             # to date with the history just written (both are idempotent recomputations).
