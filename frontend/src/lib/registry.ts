@@ -113,6 +113,8 @@ export const FIELD_TEXT: Record<string, string> = {
   version: '章程版本',
   has_party_clause: '含党建条款',
   mode: '党建覆盖方式',
+  party_building: '党建覆盖方式',
+  is_brand: '品牌组织',
 }
 
 /** Tier changes, suspensions and annual inspections: street and bureau staff (SENIOR_STAFF). */
@@ -349,7 +351,10 @@ export interface Venue {
   name: string
   kind: string
   region: string
+  region_name: string
   address: string
+  /** A stopped venue (false) takes no new bookings; listed only with `include_inactive=1`. */
+  is_active: boolean
   rooms: Room[]
   organizations: { id: number; name: string }[]
 }
@@ -368,6 +373,12 @@ export interface Booking {
   cancelled_at: string | null
 }
 
+export interface BrandProject {
+  id: number
+  title: string
+  status: string
+}
+
 export interface Brand {
   id: number
   name: string
@@ -378,6 +389,18 @@ export interface Brand {
   brand_story: string
   brand_photos: string[]
   brand_projects: number[]
+  brand_project_details: BrandProject[]
+  /** `GET /organizations/<id>/brand/` only: whether the user edits it, and what it may link. */
+  can_edit?: boolean
+  project_choices?: BrandProject[]
+}
+
+export const PROJECT_STATUS_TEXT: Record<string, string> = {
+  draft: '草稿',
+  submitted: '待审核',
+  published: '已发布',
+  closed: '已结束',
+  cancelled: '已取消',
 }
 
 export interface ImportResult {
