@@ -37,7 +37,10 @@ class RecordFact(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["volunteer_id", "day"], name="fact_volunteer_day"),
-                   models.Index(fields=["region_code", "day"], name="fact_region_day")]
+                   # Prefix matches (LIKE '410902%') use a btree only with pattern ops
+                   # under a non-C collation (PostgreSQL; other databases ignore it).
+                   models.Index(fields=["region_code", "day"], opclasses=["varchar_pattern_ops", "date_ops"],
+                                name="fact_region_prefix_day")]
         constraints = [models.CheckConstraint(condition=Q(hours__gte=0), name="fact_hours_not_negative")]
 
     def __str__(self) -> str:
@@ -80,7 +83,9 @@ class OrganizationPeriod(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization_id", "kind", "start"],
                                                name="organization_period_unique")]
-        indexes = [models.Index(fields=["kind", "start", "-hours"], name="org_period_rank")]
+        indexes = [models.Index(fields=["kind", "start", "-hours"], name="org_period_rank"),
+                   models.Index(fields=["region_code", "kind", "start"], name="org_period_region",
+                                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "date_ops"])]
 
     def __str__(self) -> str:
         return f"org {self.organization_id} {self.kind}{self.start}"
@@ -99,7 +104,9 @@ class ProjectPeriod(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project_id", "kind", "start"],
                                                name="project_period_unique")]
-        indexes = [models.Index(fields=["kind", "start", "-hours"], name="project_period_rank")]
+        indexes = [models.Index(fields=["kind", "start", "-hours"], name="project_period_rank"),
+                   models.Index(fields=["region_code", "kind", "start"], name="project_period_region",
+                                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "date_ops"])]
 
     def __str__(self) -> str:
         return f"project {self.project_id} {self.kind}{self.start}"

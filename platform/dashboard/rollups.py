@@ -37,7 +37,7 @@ from dashboard.models import (
 from dashboard.periods import LEVEL_LENGTHS, period_keys, quarter_start, region_chain, year_start
 from organizations.models import Organization
 from projects.models import Attendance, ServiceProject, Shift, Signup
-from volunteers.models import ServiceRecord, VolunteerProfile
+from volunteers.models import ServiceRecord
 
 logger = logging.getLogger(__name__)
 
@@ -302,21 +302,20 @@ def _as_date(value) -> date:
 
 def volunteers_refresh() -> int:
     """Recompute registrations per month and the star distribution per home region
-    (two grouped queries over the volunteer profiles; rows replaced in one transaction)."""
-    placed = VolunteerProfile.objects.filter(home_region__isnull=False)
-    monthly: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0])
-    for row in (placed.annotate(month=TruncMonth("volunteer__date_joined")).values("home_region_id", "month")
-                .annotate(n=Count("pk"))):
-        monthly[(row["home_region_id"], _as_date(row["month"]))][0] += row["n"]
-    stars: dict[tuple[str, int], int] = defaultdict(int)
-    for row in (placed.annotate(level=Coalesce("volunteer__standing__star_level", 0))
-                .values("home_region_id", "level").annotate(n=Count("pk"))):
-        for code in region_chain(row["home_region_id"]):
-            stars[(code, row["level"])] += row["n"]
+    (two grouped queries over the registered volunteers; rows replaced in one
+    transaction)."""
+    from dashboard.selectors import registered_volunteers
+
     per_month: dict[tuple[str, date], int] = defaultdict(int)
-    for (region, month), (n,) in monthly.items():
-        for code in region_chain(region):
-            per_month[(code, month)] += n
+    for row in (registered_volunteers().annotate(month=TruncMonth("date_joined")).values("home", "month")
+                .annotate(n=Count("pk"))):
+        for code in region_chain(row["home"]):
+            per_month[(code, _as_date(row["month"]))] += row["n"]
+    stars: dict[tuple[str, int], int] = defaultdict(int)
+    for row in (registered_volunteers().annotate(level=Coalesce("standing__star_level", 0))
+                .values("home", "level").annotate(n=Count("pk"))):
+        for code in region_chain(row["home"]):
+            stars[(code, row["level"])] += row["n"]
     with transaction.atomic():
         RegionVolunteers.objects.all().delete()
         RegionVolunteers.objects.bulk_create(
@@ -444,3 +443,18 @@ def rollups_compare(*, region_code: str | None = None) -> list[dict]:
         if want != got:
             mismatches.append({"key": key, "raw": want, "rollup": got})
     return mismatches
+
+
+def rollups_refresh_all() -> dict:
+    """Everything from scratch: the record rollups, every year of the schedule, the
+    volunteers and today's live counters (seed data, repairs, the bench)."""
+    from django.db.models import Max, Min
+
+    result = rollups_rebuild()
+    span = Shift.objects.aggregate(first=Min("starts_at"), last=Max("starts_at"))
+    years = range(timezone.localtime(span["first"]).year, timezone.localtime(span["last"]).year + 1) \
+        if span["first"] else [timezone.localdate().year]
+    result["schedule_rows"] = sum(schedule_refresh(year=y) for y in years)
+    result["volunteer_rows"] = volunteers_refresh()
+    result["live_rows"] = live_recompute(day=timezone.localdate())
+    return result

@@ -35,7 +35,7 @@ from dashboard.periods import Period, months_between, next_month
 from dashboard.rollups import _need_model, _need_served_field
 from organizations.models import Organization
 from projects.models import ServiceProject, Shift, Signup
-from volunteers.models import ServiceRecord, VolunteerProfile
+from volunteers.models import ServiceRecord
 
 ZERO = Decimal("0.00")
 STAR_LEVELS = range(0, len(settings.VOLUNTEER_STAR_THRESHOLDS) + 1)
@@ -227,27 +227,33 @@ def _volunteers_rollup(codes: list[str], period: Period, region_code: str) -> tu
     return total, new, stars
 
 
+def registered_volunteers():
+    """Registered volunteers (a volunteer number, no government role) with their home
+    region: the profile's, else the community they registered in (``User.region``)."""
+    from accounts.models import User
+
+    return (User.objects.filter(volunteer_number__isnull=False, staff_role="")
+            .annotate(home=Coalesce("volunteer_profile__home_region_id", "region_id"))
+            .filter(home__isnull=False))
+
+
 def _volunteers_raw(codes: list[str], period: Period, region_code: str, width: int) -> tuple[dict, dict, dict]:
-    start, end = _bounds(period)
     month_start = timezone.make_aware(datetime.combine(period.first.replace(day=1), datetime.min.time()))
-    # Registrations are counted per month (as the rollup is): from the first of the
-    # period's first month to its last day.
+    # Registrations are counted per whole month (as the rollup is): from the first of the
+    # period's first month to the end of its last month.
     total = dict.fromkeys(codes, 0)
     new = dict.fromkeys(codes, 0)
-    rows = (VolunteerProfile.objects.filter(home_region__code__startswith=region_code,
-                                            volunteer__date_joined__lt=_month_after(period.last))
-            .annotate(prefix=Substr("home_region_id", 1, width)).values("prefix")
-            .annotate(total=Count("pk"), new=Count("pk", filter=Q(volunteer__date_joined__gte=month_start))))
+    rows = (registered_volunteers().filter(home__startswith=region_code, date_joined__lt=_month_after(period.last))
+            .annotate(prefix=Substr("home", 1, width)).values("prefix")
+            .annotate(total=Count("pk"), new=Count("pk", filter=Q(date_joined__gte=month_start))))
     for row in rows:
         for target in {region_code, row["prefix"]}:
             if target in total:
                 total[target] += row["total"]
                 new[target] += row["new"]
-    del start, end
     stars = dict.fromkeys(STAR_LEVELS, 0)
-    for row in (VolunteerProfile.objects.filter(home_region__code__startswith=region_code)
-                .annotate(level=Coalesce("volunteer__standing__star_level", 0)).values("level")
-                .annotate(n=Count("pk"))):
+    for row in (registered_volunteers().filter(home__startswith=region_code)
+                .annotate(level=Coalesce("standing__star_level", 0)).values("level").annotate(n=Count("pk"))):
         stars[row["level"]] += row["n"]
     return total, new, stars
 
@@ -392,16 +398,18 @@ def live_frame(*, region_code: str, day: date, row: RegionLive | None) -> dict:
 
 
 def grades(*, region: Region) -> dict | None:
-    """Current evaluation grades of the organizations under the region, when the
-    evaluation app provides ``Grade``; None otherwise."""
+    """Current, valid evaluation grades of the organizations under the region (from
+    ``evaluation.Grade``), and how many current grades have expired; None when the
+    evaluation app provides no grades."""
     try:
-        from evaluation.models import Grade  # type: ignore[attr-defined]
+        from evaluation.models import Grade
     except ImportError:
         return None
     today = timezone.localdate()
-    current = Grade.objects.filter(organization__region__code__startswith=region.code, valid_from__lte=today).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-    counts = dict(current.values("grade").annotate(n=Count("organization_id", distinct=True))
-                  .values_list("grade", "n"))
-    return {"by_grade": [{"grade": g, "organizations": counts.get(g, 0)} for g in ("5A", "4A", "3A", "2A", "1A")],
-            "graded": sum(counts.values())}
+    current = Grade.objects.filter(status=Grade.Status.CURRENT,
+                                   organization__region__code__startswith=region.code)
+    rows = dict(current.filter(valid_from__lte=today, valid_until__gte=today).values("grade")
+                .annotate(n=Count("id")).values_list("grade", "n"))
+    expired = current.filter(valid_until__lt=today).count()
+    return {"by_grade": [{"grade": g, "organizations": rows.get(g, 0)} for g in ("5A", "4A", "3A", "2A", "1A")],
+            "graded": sum(rows.values()), "expired": expired}

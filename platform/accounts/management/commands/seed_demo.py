@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Region, StaffRole, User
 from accounts.regions import regions_import
+from dashboard.rollups import rollups_refresh_all
 from organizations.credit_code import credit_code_make
 from organizations.demo import city_registry_seed, demo_venues_seed
 from organizations.models import Membership, Organization
@@ -99,6 +100,8 @@ class Command(BaseCommand):
             # to date with the history just written (both are idempotent recomputations).
             volunteer_standings_recompute_all()
             organization_metrics_recompute_all()
+            # The dashboard's rollups likewise (a recomputation from the raw tables).
+            rollups_refresh_all()
         if scale == "city":
             result = city_registry_seed(city_code="4109")
             self.stdout.write(f"全市社会组织台账：新增 {result['created']} 家，移除 {result['deleted']} 家。")
