@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
         "ServiceRecordSourceEnum": "volunteers.models.ServiceRecord.Source",
         "RecordDisputeStatusEnum": "volunteers.models.RecordDispute.Status",
         "RecordDisputeKindEnum": "volunteers.models.RecordDispute.Kind",
+        "VenueKindEnum": "organizations.models.Venue.Kind",
+        "FilingMemberKindEnum": ["individual", "unit"],
     },
 }
 
