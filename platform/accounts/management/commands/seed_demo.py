@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Region, StaffRole, User
 from accounts.regions import regions_import
 from dashboard.rollups import rollups_refresh_all
+from evaluation.demo import evaluation_demo_seed
 from organizations.credit_code import credit_code_make
 from organizations.demo import city_registry_seed, demo_venues_seed
 from organizations.models import Membership, Organization
@@ -92,6 +93,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             orgs = self._organizations()
             self._staff(password_hash, orgs)
+            evaluation_demo_seed(password_hash=password_hash)
             vols = self._volunteers(volunteers, password_hash, rng)
             self._projects(orgs, vols, rng)
             needs_seed(residents=vols)  # needs in every status, before the metrics count them
@@ -233,7 +235,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。演示账号（密码均为 demo12345）："))
         rows = [("民政局工作人员", "13800000000"), ("街道工作人员", "13800000001"),
                 ("社区工作人员", "13800000002"), ("组织管理员", "13800000003"),
-                ("社工", "13800000004")]
+                ("社工", "13800000004"), ("评估专家", "13800000005")]
         if volunteers:
             last = f"138{1000 + volunteers - 1:08d}"
             rows.append(("志愿者", f"13800001000 … {last}"))
