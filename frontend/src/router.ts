@@ -53,6 +53,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'venues', component: () => import('./views/console/VenuesView.vue'), meta: { title: '场地与活动室', roles: [...STAFF_ROLES, 'org_admin'] } },
       { path: 'brands', component: () => import('./views/console/registry/BrandsView.vue'), meta: { title: '品牌组织', roles: [...STAFF_ROLES, 'org_admin'] } },
       { path: 'filings', component: () => import('./views/console/registry/FilingsView.vue'), meta: { title: '备案审核', roles: STAFF_ROLES } },
+      // Participation dashboard (参与度监测): government staff, each in their own region.
+      { path: 'dashboard', component: () => import('./views/console/dashboard/DashboardView.vue'), meta: { title: '参与度监测', roles: STAFF_ROLES } },
     ],
   },
   { path: '/:pathMatch(.*)*', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
