@@ -213,3 +213,41 @@ def test_the_ratings_sheet_shows_each_volunteer_with_all_three_ratings(client_fo
     bureau = UserFactory(staff_role=StaffRole.BUREAU, region=region("4109"))
     assert client_for(bureau).get("/api/v1/feedback/shifts/").json()["count"] == 1
     assert client_for(bureau).get(f"/api/v1/shifts/{shift.id}/ratings/").status_code == 200
+
+
+def test_feedback_lists_answer_in_a_fixed_number_of_queries_and_refuse_strangers(
+        client_for, api, django_assert_max_num_queries):
+    project = ProjectFactory()
+    volunteer = UserFactory()
+    for hours_ago in (5, 30, 60, 90):
+        attend(ended_shift(project, hours_ago=hours_ago), volunteer)
+    ActivityFeedback.objects.create(shift=Attendance.objects.filter(volunteer=volunteer).first().shift,
+                                    volunteer=volunteer, rating=5)
+    client = client_for(volunteer)
+    with django_assert_max_num_queries(5):
+        assert client.get("/api/v1/activity-feedback/").json()["count"] == 4
+    owner = client_for(project.owner)
+    with django_assert_max_num_queries(5):
+        assert owner.get("/api/v1/feedback/shifts/").json()["count"] == 4
+    assert_error(api.get("/api/v1/feedback/shifts/"), 401)
+    assert_error(owner.post("/api/v1/feedback/shifts/", {}, format="json"), 405)
+    assert_error(client.get("/api/v1/shifts/999999/ratings/"), 404)
+
+
+def test_a_need_photo_is_not_served_to_anonymous_users(api, client_for):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="PNG")
+    resident = UserFactory()
+    body = client_for(resident).post("/api/v1/needs/", {
+        "region": COMMUNITY, "category": "other", "description": "图",
+        "photos": [SimpleUploadedFile("a.png", buffer.getvalue(), content_type="image/png")]},
+        format="multipart").json()
+    url = body["photos"][0]["url"]
+    assert_error(api.get(url), 401)
+    assert_error(client_for(resident).post(url, {}, format="json"), 405)
+    assert_error(client_for(resident).get(url.replace(f"/photos/{body['photos'][0]['id']}/", "/photos/999999/")), 404)
