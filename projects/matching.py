@@ -54,6 +54,9 @@ TEAM_POINTS = 15
 REGION_POINTS = ((12, 20, "同一社区", "就在您所在的社区"), (9, 15, "同一街道", "在您所在的街道"),
                  (6, 10, "同一区县", "在您所在的区县"))
 WEEKDAYS = "一二三四五六日"
+# Service targets may be stored as codes (the demo projects) or as Chinese tags.
+TARGET_LABELS = {"elderly": "老年人", "disabled": "残障人士", "children": "儿童", "residents": "社区居民",
+                 "difficulty": "困难群众"}
 
 VOLUNTEER, WORKER = "volunteer", "worker"
 
@@ -162,7 +165,8 @@ def match_score(volunteer: VolunteerFacts, shift: ShiftFacts, *, now: datetime, 
     targets = [t for t in shift.targets if t in volunteer.interests]
     if targets:
         score += INTEREST_POINTS * min(len(targets), INTERESTS_COUNTED)
-        reasons.append(f"{'您' if you else ''}关注的服务对象：{'、'.join(targets)}")
+        shown = "、".join(TARGET_LABELS.get(t, t) for t in targets)
+        reasons.append(f"{'您' if you else ''}关注的服务对象：{shown}")
     if km is not None:
         radius = volunteer.travel_km if volunteer.travel_km is not None else DEFAULT_TRAVEL_KM
         if radius > 0 and km <= radius:
@@ -185,7 +189,8 @@ def match_score(volunteer: VolunteerFacts, shift: ShiftFacts, *, now: datetime, 
         reasons.append(f"符合年龄要求（{shift.min_age} 周岁以上）")
     if volunteer.busy:
         reasons.append(f"与{'您' if you else ''}已报名的班次时间不冲突")
-    reasons.append(f"还有 {shift.seats_left} 个名额" if you else f"班次还差 {shift.seats_left} 人")
+    if you:  # the social worker sees the shift's missing count once, not on every row
+        reasons.append(f"还有 {shift.seats_left} 个名额")
     return Match(score=score, reasons=reasons, distance_km=None if km is None else round(km, 1))
 
 

@@ -81,7 +81,7 @@ def test_points_add_up_with_a_reason_each():
 def test_the_worker_view_words_reasons_about_the_volunteer():
     volunteer = VolunteerFacts(id=1, skills=("急救",), home_region="410902001001")
     result = match_score(volunteer, _facts(skills=("急救",), region="410902001"), now=NOW, audience="worker")
-    assert result.reasons == ["技能匹配：急救", "同一街道", "班次还差 3 人"]
+    assert result.reasons == ["技能匹配：急救", "同一街道"]
     assert result.score == 20 + 15
 
 
@@ -208,7 +208,7 @@ def test_matches_for_a_short_shift_follow_the_fixed_order(client_for):
     assert order == [(w1.id, 87), (w2.id, 50), (w3.id, 21), (w4.id, 21)]
     assert {busy.id, child.id, signed.id, far.id}.isdisjoint(dict(order))
     assert body["results"][0]["reasons"] == ["技能匹配：急救", "关注的服务对象：老年人", "距其住处约 1.0 公里",
-                                             "每周六 08:00–12:00 有空", "班次还差 5 人"]
+                                             "每周六 08:00–12:00 有空"]
     assert body["results"][0]["invitation"] is None
 
 

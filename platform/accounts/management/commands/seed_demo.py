@@ -26,6 +26,7 @@ from projects.needs_demo import needs_seed
 from volunteers.metrics import organization_metrics_recompute_all, volunteer_standings_recompute_all
 from volunteers.models import ServiceRecord
 from volunteers.services import attendance_hours
+from volunteers.teams.demo import invitations_seed, teams_seed, volunteer_profiles_seed
 
 SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢"
@@ -96,6 +97,11 @@ class Command(BaseCommand):
             evaluation_demo_seed(password_hash=password_hash)
             vols = self._volunteers(volunteers, password_hash, rng)
             self._projects(orgs, vols, rng)
+            # Teams and volunteer profiles, so recommendations and matches are not trivial.
+            worker = User.objects.get(phone="13800000004")
+            volunteer_profiles_seed(volunteers=vols, rng=rng)
+            teams_seed(worker=worker, orgs=orgs, volunteers=vols)
+            invitations_seed(worker=worker, volunteers=vols)
             needs_seed(residents=vols)  # needs in every status, before the metrics count them
             demo_venues_seed()  # venues, rooms and a booking, so the venues page is not empty
             # Stars and organization metrics are derived from final records: bring them up
