@@ -331,3 +331,77 @@ def test_community_staff_import_a_ledger_see_each_bad_row_then_import_only_the_g
     # The registry's size is what other browser tests count on: take the imported row out again.
     server.sql("DELETE FROM organizations_organizationevent WHERE organization_id = ?", (found[0]["id"],))
     server.sql("DELETE FROM organizations_organization WHERE id = ?", (found[0]["id"],))
+
+
+def test_a_resident_applies_for_filing_on_the_phone_and_resubmits_after_a_return(new_context, shot, api_for,
+                                                                                 server):
+    from tests.browser.conftest import volunteer_phone
+
+    phone = volunteer_phone(7)
+    # The applicant lives in 京东社区, which the demo's community staff review.
+    server.sql("UPDATE accounts_user SET region_id = '410902001001' WHERE phone = ?", (phone,))
+    resident = api_for(phone)
+    community = api_for(COMMUNITY_STAFF)
+    venue = next(v for v in community.get("/api/v1/venues/")["results"] if v["name"] == "京东社区党群服务中心")
+    name = "京东社区银发合唱团"
+
+    page = new_context("phone").new_page()
+    login(page, phone)
+    page.goto("/m/me")
+    page.get_by_test_id("me-filings-link").click()
+    page.wait_for_url("**/m/filings")
+    expect(page.get_by_test_id("my-filings-empty")).to_be_visible()
+    page.get_by_test_id("filing-new").click()
+    expect(page.get_by_test_id("filing-region-value")).to_contain_text("京东社区")
+    page.get_by_test_id("filing-name").fill(name)
+    page.get_by_test_id("filing-name").blur()
+    expect(page.get_by_test_id("filing-charter-general")).to_have_value(re.compile(name))
+    page.get_by_test_id("filing-domain-culture").check()
+    page.get_by_test_id("filing-venue").select_option(str(venue["id"]))
+    page.get_by_test_id("filing-phone").fill("13912340000")
+    page.get_by_test_id("filing-member-add").click()
+    page.get_by_test_id("filing-member-name-1").fill("李秀兰")
+    page.get_by_test_id("filing-member-add").click()
+    page.get_by_test_id("filing-member-name-2").fill("京东社区卫生服务站")
+    page.get_by_test_id("filing-member-kind-2").select_option("unit")
+
+    # A charter without a required chapter is refused with the chapter named; nothing is sent on.
+    page.get_by_test_id("filing-charter-general").fill("")
+    page.get_by_test_id("filing-submit").click()
+    expect(page.get_by_test_id("filing-charter-error-general")).to_contain_text("缺少必备章节「总则」")
+    shot(page, "filing-charter-refused")
+    assert resident.get("/api/v1/filings/")["count"] == 0
+
+    page.get_by_test_id("filing-charter-template").click()
+    expect(page.get_by_test_id("filing-charter-general")).to_have_value(re.compile(name))
+    page.get_by_test_id("filing-submit").click()
+    row = page.get_by_test_id("my-filing").filter(has_text=name)
+    expect(row).to_have_count(1)
+    filing = resident.get("/api/v1/filings/")["results"][0]
+    fid = filing["id"]
+    expect(page.get_by_test_id(f"my-filing-status-{fid}")).to_have_text("待社区初审")
+    assert (filing["name"], filing["region"], filing["venue"], filing["individual_members"],
+            filing["unit_members"], filing["service_domains"]) == (name, "410902001001", venue["id"], 2, 1, ["culture"])
+    assert name in resident.get(f"/api/v1/filings/{fid}/")["charter_sections"]["general"]
+
+    # The community returns it with a reason; the resident sees why, amends and resubmits.
+    community.post(f"/api/v1/filings/{fid}/community-review/", {"approve": False, "reason": "成员不足三人"})
+    page.reload()
+    expect(page.get_by_test_id(f"my-filing-status-{fid}")).to_have_text("已退回")
+    expect(page.get_by_test_id(f"my-filing-reason-{fid}")).to_contain_text("成员不足三人")
+    shot(page, "filing-returned")
+    page.get_by_test_id(f"my-filing-resubmit-{fid}").click()
+    expect(page.get_by_test_id("filing-return-reason")).to_contain_text("成员不足三人")
+    expect(page.get_by_test_id("filing-member-name-2")).to_have_value("京东社区卫生服务站")
+    page.get_by_test_id("filing-member-add").click()
+    page.get_by_test_id("filing-member-name-3").fill("王桂英")
+    page.get_by_test_id("filing-submit").click()
+    expect(page.get_by_test_id(f"my-filing-status-{fid}")).to_have_text("待社区初审")
+    detail = resident.get(f"/api/v1/filings/{fid}/")
+    assert [s["action"] for s in detail["steps"]] == ["submit", "community_return", "resubmit"]
+    assert (detail["individual_members"], detail["unit_members"]) == (3, 1)
+    page.get_by_test_id(f"my-filing-open-{fid}").click()
+    steps = page.get_by_test_id(f"my-filing-steps-{fid}")
+    expect(steps).to_contain_text("社区退回")
+    expect(steps).to_contain_text("重新提交")
+    shot(page, "filing-resubmitted")
