@@ -26,6 +26,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'needs/new', component: () => import('./views/m/NeedNewView.vue'), meta: { title: '提交需求', tab: 'me' } },
       { path: 'needs/:id(\\d+)', component: () => import('./views/m/NeedDetailView.vue'), meta: { title: '需求详情', tab: 'me' } },
       { path: 'feedback', component: () => import('./views/m/FeedbackView.vue'), meta: { title: '活动评价', tab: 'signups' } },
+      // Filing (备案) of a community social organization: the person in charge applies and follows it.
+      { path: 'filings', component: () => import('./views/console/registry/MyFilingsView.vue'), meta: { title: '社区社会组织备案', tab: 'me' } },
     ],
   },
   {
