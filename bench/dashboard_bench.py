@@ -107,10 +107,10 @@ def cmd_refresh(a) -> dict:
     then time ``facts_apply`` over them: once in one call (what the sweep does), and
     per record for a sample (what the finalization hook's task does)."""
     setup_django()
-    from dashboard.rollups import facts_apply
     from django.db import transaction
     from django.utils import timezone
 
+    from dashboard.rollups import facts_apply
     from projects.models import Shift
     from volunteers.models import ServiceRecord
 
@@ -272,10 +272,9 @@ def cmd_load(a) -> dict:
 def cmd_inproc(a) -> dict:
     """Median time per selector call in one process (no HTTP, no auth)."""
     setup_django()
+    from accounts.models import Region
     from dashboard import selectors
     from dashboard.periods import Period
-
-    from accounts.models import Region
 
     today = date.today()
     periods = {"year": Period(date(today.year, 1, 1), date(today.year, 12, 31)),

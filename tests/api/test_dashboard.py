@@ -9,15 +9,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from dashboard import rollups, selectors
-from dashboard.models import RecordFact, RegionPeriod
-from dashboard.periods import Period
-from dashboard.tasks import rollup_apply
 from django.core.cache import cache
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import StaffRole
+from dashboard import rollups, selectors
+from dashboard.models import RecordFact, RegionPeriod
+from dashboard.periods import Period
+from dashboard.tasks import rollup_apply
 from projects.models import Signup
 from tests.conftest import assert_error
 from tests.factories import (

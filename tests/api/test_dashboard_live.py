@@ -8,15 +8,15 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from dashboard.models import RegionLive
 from django.utils import timezone
 
 from accounts.models import StaffRole
 from accounts.services import ws_ticket_create
 from config.asgi import application
+from dashboard.models import RegionLive
 from projects.checkin import checkin_code_for
 from projects.models import Shift, Signup
-from projects.services import attendance_check_in, attendance_check_out
+from projects.services.attendance import attendance_check_in, attendance_check_out
 from tests.factories import COMMUNITY, OTHER_STREET, STREET, ProjectFactory, ShiftFactory, StaffFactory, UserFactory
 from tests.factories import region as region_of
 
