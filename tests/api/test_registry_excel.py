@@ -129,3 +129,25 @@ def test_the_export_holds_the_jurisdiction_and_reimports_cleanly_elsewhere():
     # Exported then imported again: every row is a duplicate, reported, nothing written.
     body = assert_error(_post(c.community, SimpleUploadedFile("a.xlsx", response.content)), 400, "import_invalid")
     assert {r["field"] for r in body["fields"]["rows"]} == {"credit_code", "name"}
+
+
+def test_a_duplicate_registered_between_the_check_and_the_write_is_a_409_and_nothing_is_imported(monkeypatch):
+    from organizations.services import excel
+
+    c = cast()
+    code = valid_code("social_group", serial=8080)
+    real = excel.record_errors
+
+    def meanwhile(**kwargs):
+        # Another clerk registers the same code while this import is being validated.
+        if not Organization.objects.filter(credit_code=code).exists():
+            OrganizationFactory(region=region(COMMUNITY), name="同时录入的协会", org_type="social_group",
+                                credit_code=code)
+        return real(**kwargs)
+
+    monkeypatch.setattr(excel, "record_errors", meanwhile)
+    body = assert_error(_post(c.community, _xlsx(_row("京东社区康乐协会"), _row("京东社区书香协会", code=code))),
+                        409, "import_conflict")
+    assert "file" in body["fields"]
+    assert not Organization.objects.filter(source="import").exists()
+    assert Organization.objects.filter(credit_code=code).count() == 1

@@ -342,3 +342,26 @@ def test_the_small_demo_has_venues_rooms_a_shared_office_and_a_booking():
     booking = RoomBooking.objects.get()
     assert booking.status == "confirmed" and booking.starts_at > timezone.now()
     assert booking.booked_by.phone == "13800000003" and booking.room.venue == incubator
+
+
+def test_a_venue_or_room_name_taken_at_the_same_moment_is_a_409_not_a_500(monkeypatch):
+    from django.db.models.query import QuerySet
+
+    c = cast()
+    venue, room = _venue(c)
+    as_user(c.community).post(f"/api/v1/venues/{venue['id']}/rooms/", {"name": "议事室"}, format="json")
+    # The services' existence checks miss a row committed just after them (a concurrent
+    # request): the unique constraints decide, and that is a 409 as well.
+    real_exists = QuerySet.exists
+    monkeypatch.setattr(QuerySet, "exists",
+                        lambda qs: False if qs.model in (Venue, Room) else real_exists(qs))
+    client = as_user(c.community)
+    assert_error(client.post("/api/v1/venues/", {"name": venue["name"], "region": COMMUNITY}, format="json"),
+                 409, "duplicate_name")
+    assert_error(client.post(f"/api/v1/venues/{venue['id']}/rooms/", {"name": "议事室"}, format="json"),
+                 409, "duplicate_name")
+    assert_error(client.patch(f"/api/v1/rooms/{room['id']}/", {"name": "议事室"}, format="json"),
+                 409, "duplicate_name")
+    monkeypatch.undo()
+    assert Venue.objects.count() == 1
+    assert sorted(Room.objects.values_list("name", flat=True)) == ["多功能活动室", "议事室"]

@@ -12,12 +12,12 @@ import zipfile
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from accounts.models import Region, User
-from config.exceptions import DomainError
+from config.exceptions import Conflict, DomainError
 from organizations.conf import org_setting
 from organizations.models import Organization, OrganizationEvent
 from organizations.selectors import governs
@@ -174,11 +174,17 @@ def organizations_import(*, user: User, file, good_rows_only: bool = False) -> d
     if report and not good_rows_only:
         raise DomainError("import_invalid", f"有 {len({r['row'] for r in report})} 行数据有误，未导入任何数据",
                           fields={"rows": report})
-    with transaction.atomic():
-        created = Organization.objects.bulk_create(
-            [Organization(**d, tier=DEFAULT_TIER[d["registration_status"]], source=Organization.Source.IMPORT)
-             for d in good], batch_size=1000)
-        OrganizationEvent.objects.bulk_create(
-            [OrganizationEvent(organization=o, kind=OrganizationEvent.Kind.IMPORTED, actor=user) for o in created],
-            batch_size=1000)
+    try:
+        with transaction.atomic():
+            created = Organization.objects.bulk_create(
+                [Organization(**d, tier=DEFAULT_TIER[d["registration_status"]], source=Organization.Source.IMPORT)
+                 for d in good], batch_size=1000)
+            OrganizationEvent.objects.bulk_create(
+                [OrganizationEvent(organization=o, kind=OrganizationEvent.Kind.IMPORTED, actor=user)
+                 for o in created], batch_size=1000)
+    except IntegrityError:
+        # Someone registered one of these names or codes between the check and the write:
+        # the transaction is rolled back whole, so the import is simply to be run again.
+        raise Conflict("import_conflict", "导入期间台账已有变化（名称或信用代码重复），未导入任何数据，请重新导入",
+                       fields={"file": ["请重新导入"]}) from None
     return {"imported": len(created), "rejected_rows": len({r["row"] for r in report}), "errors": report}

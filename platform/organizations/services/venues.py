@@ -37,7 +37,11 @@ def venue_create(*, user: User, name: str, region: Region, kind: str = Venue.Kin
         raise Forbidden("outside_jurisdiction", "该区划不在您的管辖范围内", fields={"region": ["不在管辖范围内"]})
     if Venue.objects.filter(region=region, name=name.strip()).exists():
         raise Conflict("duplicate_name", "该区划内已有同名场地", fields={"name": ["名称重复"]})
-    return Venue.objects.create(name=name.strip(), region=region, kind=kind, address=address)
+    try:
+        with transaction.atomic():
+            return Venue.objects.create(name=name.strip(), region=region, kind=kind, address=address)
+    except IntegrityError:  # the same name created at the same moment: the unique constraint decides
+        raise Conflict("duplicate_name", "该区划内已有同名场地", fields={"name": ["名称重复"]}) from None
 
 
 def room_create(*, user: User, venue_id: int, name: str, capacity: int = 20) -> Room:
@@ -48,7 +52,11 @@ def room_create(*, user: User, venue_id: int, name: str, capacity: int = 20) -> 
         raise Forbidden("permission_denied", "该场地不在您的管辖范围内")
     if venue.rooms.filter(name=name.strip()).exists():
         raise Conflict("duplicate_name", "该场地已有同名活动室", fields={"name": ["名称重复"]})
-    return Room.objects.create(venue=venue, name=name.strip(), capacity=capacity)
+    try:
+        with transaction.atomic():
+            return Room.objects.create(venue=venue, name=name.strip(), capacity=capacity)
+    except IntegrityError:
+        raise Conflict("duplicate_name", "该场地已有同名活动室", fields={"name": ["名称重复"]}) from None
 
 
 def _venue_for_staff(*, user: User, venue_id: int, lock: bool = False) -> Venue:
@@ -133,7 +141,11 @@ def room_update(*, user: User, room_id: int, data: dict) -> Room:
                 raise Conflict("duplicate_name", "该场地已有同名活动室", fields={"name": ["名称重复"]})
         for key, value in data.items():
             setattr(room, key, value)
-        room.save(update_fields=list(data) or None)
+        try:
+            with transaction.atomic():
+                room.save(update_fields=list(data) or None)
+        except IntegrityError:
+            raise Conflict("duplicate_name", "该场地已有同名活动室", fields={"name": ["名称重复"]}) from None
     return room
 
 
