@@ -202,27 +202,28 @@ def _request_mix(rng: random.Random, regions: dict, periods: list) -> tuple[str,
     return role, endpoint, f"/api/v1/dashboard/{endpoint}/?{query}"
 
 
-async def _login(session, base: str, phone: str) -> str:
-    async with session.post(base + "/api/v1/auth/login/", json={"phone": phone, "password": "demo12345"}) as r:
-        body = await r.json()
-        if r.status != 200:
-            raise SystemExit(f"login {phone}: {r.status} {body}")
-        return body["token"]
+async def _login(http, phone: str) -> str:
+    r = await http.post("/api/v1/auth/login/", json={"phone": phone, "password": "demo12345"})
+    if r.status_code != 200:
+        raise SystemExit(f"login {phone}: {r.status_code} {r.text}")
+    return r.json()["token"]
 
 
 async def _load(a) -> dict:
-    import aiohttp
+    """``--clients`` dashboard users, each with its own keep-alive connection (httpx,
+    already in the app's venv), clicking through the request mix; ``--think`` is the
+    mean of an exponential pause between one user's requests (0: closed loop)."""
+    import httpx
 
-    rng = random.Random(a.seed)
     regions = _regions()
     periods = _periods(date.today())
-    async with aiohttp.ClientSession() as s:
-        tokens = {role: await _login(s, a.url, phone) for role, phone in STAFF.items()}
-    sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1),
-                                      timeout=aiohttp.ClientTimeout(total=30)) for _ in range(a.clients)]
-    for session in sessions:  # open every connection before the clock starts
-        async with session.get(a.url + "/healthz/") as r:
-            await r.read()
+    async with httpx.AsyncClient(base_url=a.url, timeout=30, trust_env=False) as http:
+        tokens = {role: await _login(http, phone) for role, phone in STAFF.items()}
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [httpx.AsyncClient(base_url=a.url, timeout=30, limits=limits, trust_env=False)
+               for _ in range(a.clients)]
+    for client in clients:  # open every connection before the clock starts
+        await client.get("/healthz/")
     lat: dict[str, list[float]] = defaultdict(list)
     codes: Counter = Counter()
     t0 = time.perf_counter()
@@ -230,15 +231,16 @@ async def _load(a) -> dict:
     end = warm_end + a.duration
     load_before = machine()
 
-    async def client(session, index: int):
+    async def user(http, index: int):
         local = random.Random(a.seed * 1000 + index)
+        if a.think:  # users do not all click in the same millisecond
+            await asyncio.sleep(local.uniform(0, a.think))
         while time.perf_counter() < end:
             role, endpoint, path = _request_mix(local, regions, periods)
             start = time.perf_counter()
             try:
-                async with session.get(a.url + path, headers={"Authorization": f"Bearer {tokens[role]}"}) as r:
-                    await r.read()
-                    code = r.status
+                r = await http.get(path, headers={"Authorization": f"Bearer {tokens[role]}"})
+                code = r.status_code
             except Exception as exc:
                 code = f"exc:{type(exc).__name__}"
             done = time.perf_counter()
@@ -248,11 +250,10 @@ async def _load(a) -> dict:
             if a.think:
                 await asyncio.sleep(local.expovariate(1 / a.think))
 
-    await asyncio.gather(*(client(s, i) for i, s in enumerate(sessions)))
-    for session in sessions:
-        await session.close()
+    await asyncio.gather(*(user(c, i) for i, c in enumerate(clients)))
+    for client in clients:
+        await client.aclose()
     everything = [x for v in lat.values() for x in v]
-    del rng
     return {"bench": "dashboard_load", "clients": a.clients, "think_s": a.think, "duration_s": a.duration,
             "requests": len(everything), "req_per_s": round(len(everything) / a.duration, 1),
             "p50_ms": pct(everything, 50), "p95_ms": pct(everything, 95), "p99_ms": pct(everything, 99),

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard import exports, selectors
+from dashboard import exports, rollups, selectors
 from dashboard.serializers import (
     ExportQuerySerializer,
     PeriodQuerySerializer,
@@ -26,6 +26,28 @@ PERIOD_PARAMS = [OpenApiParameter("region", str), OpenApiParameter("from", OpenA
 # The registry changes by the day, not the second; its stats over a whole city cost a
 # few tens of milliseconds, so the dashboard keeps them for a minute.
 REGISTRY_CACHE_SECONDS = 60
+
+
+# Rollup figures change only when a rollup is written; every writer bumps the
+# generation (``rollups.generation_bump``), so a cached answer is never older than the
+# rollups it came from. Raw answers read the live tables and are never cached.
+RESPONSE_CACHE_SECONDS = 300
+
+
+def _cached(name: str, region, data: dict, compute) -> Response:
+    if data.get("source") == "raw":
+        return Response(compute())
+    period = data["period"]
+    key = (f"dashboard:{rollups.generation()}:{name}:{region.code}:{period.first}:{period.last}:"
+           f"{data.get('limit', '')}")
+    body = cache.get(key)
+    hit = body is not None
+    if not hit:
+        body = compute()
+        cache.set(key, body, RESPONSE_CACHE_SECONDS)
+    response = Response(body)
+    response["X-Dashboard-Cache"] = "hit" if hit else "miss"
+    return response
 
 
 def _parsed(request, serializer_class):
@@ -49,14 +71,15 @@ class ParticipationApi(APIView):
     @extend_schema(parameters=PERIOD_PARAMS, responses=OpenApiTypes.OBJECT, summary="志愿服务参与度（区划、期间）")
     def get(self, request):
         region, data = _parsed(request, PeriodQuerySerializer)
-        return Response(selectors.participation(region=region, period=data["period"], source=data["source"]))
+        return _cached("participation", region, data, lambda: selectors.participation(
+            region=region, period=data["period"], source=data["source"]))
 
 
 class TrendsApi(APIView):
     @extend_schema(parameters=PERIOD_PARAMS, responses=OpenApiTypes.OBJECT, summary="月度趋势")
     def get(self, request):
         region, data = _parsed(request, PeriodQuerySerializer)
-        return Response(selectors.trends(region=region, period=data["period"]))
+        return _cached("trends", region, data, lambda: selectors.trends(region=region, period=data["period"]))
 
 
 class TopApi(APIView):
@@ -64,7 +87,8 @@ class TopApi(APIView):
                    summary="最活跃的组织和项目")
     def get(self, request):
         region, data = _parsed(request, TopQuerySerializer)
-        return Response(selectors.top(region=region, period=data["period"], limit=data["limit"]))
+        return _cached("top", region, data, lambda: selectors.top(region=region, period=data["period"],
+                                                                  limit=data["limit"]))
 
 
 class RegistryApi(APIView):

@@ -13,6 +13,7 @@ set-based statements; elsewhere: ``facts_apply`` over all final records) and
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -55,6 +56,34 @@ class Fact:
     region_code: str
     day: date
     hours: Decimal
+
+
+GENERATION_KEY = "dashboard:generation"
+
+
+def generation() -> int:
+    """The rollups' version, part of every cached dashboard answer's key."""
+    from django.core.cache import cache
+
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, 1, None)
+        value = cache.get(GENERATION_KEY) or 1
+    return int(value)
+
+
+def generation_bump() -> None:
+    """Called after a rollup write commits: cached answers computed before it are
+    never served again (their keys carry the old generation)."""
+    from django.core.cache import cache
+
+    def bump():
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # not set yet (or evicted): any new value differs from the old keys
+            cache.set(GENERATION_KEY, int(time.time()), None)
+
+    transaction.on_commit(bump)
 
 
 def _lock() -> None:
@@ -135,6 +164,7 @@ def facts_apply(*, record_ids: Iterable[int]) -> int:
         if not changes:
             return 0
         _apply_changes(changes)
+        generation_bump()
     return len(changes)
 
 
@@ -285,6 +315,7 @@ def schedule_refresh(*, year: int) -> int:
         RegionSchedule.objects.bulk_create(
             [RegionSchedule(region_code=code, kind=kind, start=start, **dict(zip(fields, values, strict=True)))
              for (code, kind, start), values in rows.items()], batch_size=2000)
+        generation_bump()
     return len(rows)
 
 
@@ -322,6 +353,7 @@ def volunteers_refresh() -> int:
             [RegionVolunteers(region_code=c, month=m, volunteers=n) for (c, m), n in per_month.items()]
             + [RegionVolunteers(region_code=c, star_level=s, volunteers=n) for (c, s), n in stars.items()],
             batch_size=2000)
+        generation_bump()
     return len(per_month) + len(stars)
 
 
@@ -368,6 +400,7 @@ def rollups_rebuild() -> dict:
         _lock()
         for model in (RecordFact, RegionPeriod, OrganizationPeriod, ProjectPeriod):
             model.objects.all().delete()
+        generation_bump()
         if connection.vendor == "postgresql":
             _rebuild_sql()
         else:

@@ -373,3 +373,22 @@ def test_the_monthly_report_is_a_pdf_with_an_embedded_font(client_for, city_data
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     # The CJK font travels inside the file (a CFF subset: FontFile3), so Chinese shows anywhere.
     assert response.content.startswith(b"%PDF") and b"/FontFile3" in response.content
+
+
+def test_cached_answers_never_outlive_a_rollup_write(client_for, city_data, django_capture_on_commit_callbacks):
+    client = client_for(StaffFactory())
+    params = {"from": "2026-01-01", "to": "2026-12-31"}
+    first = client.get(URL, params)
+    again = client.get(URL, params)
+    assert (first["X-Dashboard-Cache"], again["X-Dashboard-Cache"]) == ("miss", "hit")
+    assert again.json() == first.json()
+    record = final_record(volunteer=UserFactory(), project=city_data["projects"][0], day=date(2026, 6, 1),
+                          hours="1.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups.facts_apply(record_ids=[record.id])
+    after = client.get(URL, params)
+    assert after["X-Dashboard-Cache"] == "miss"
+    assert after.json()["approved_hours"] == first.json()["approved_hours"] + 1.0
+    # The raw path reads the live tables: never cached.
+    raw = client.get(URL, {**params, "source": "raw"})
+    assert "X-Dashboard-Cache" not in raw and raw.json()["approved_hours"] == after.json()["approved_hours"]
