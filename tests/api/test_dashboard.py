@@ -392,3 +392,46 @@ def test_cached_answers_never_outlive_a_rollup_write(client_for, city_data, djan
     # The raw path reads the live tables: never cached.
     raw = client.get(URL, {**params, "source": "raw"})
     assert "X-Dashboard-Cache" not in raw and raw.json()["approved_hours"] == after.json()["approved_hours"]
+
+
+def test_grades_count_current_valid_grades_under_the_region(client_for):
+    from evaluation.models import Evaluation, Grade, Round, Template
+
+    today = timezone.localdate()
+    old_round = Round.objects.create(name="旧轮次", year=2024, region=region("4109"), cutoff_date=date(2023, 12, 31),
+                                     self_assessment_deadline=date(2024, 3, 1), status=Round.Status.PUBLISHED,
+                                     published_at=timezone.now())
+    template = Template.objects.filter(kind="non_enterprise", region__isnull=True, is_current=True).first()
+    cases = [(STREET, "4A", today + timedelta(days=300)), (COMMUNITY, "5A", today + timedelta(days=30)),
+             (STREET, "3A", today - timedelta(days=1)),  # expired
+             (OTHER_STREET, "2A", today + timedelta(days=30))]
+    for code, grade, until in cases:
+        org = OrganizationFactory(region=region(code))
+        ev = Evaluation.objects.create(round=old_round, organization=org, template=template,
+                                       status=Evaluation.Status.PUBLISHED, total=800, proposed_grade=grade)
+        Grade.objects.create(organization=org, grade=grade, total=800, valid_from=date(2024, 7, 1), valid_until=until,
+                             round=old_round, evaluation=ev)
+    body = client_for(staff(StaffRole.STREET, STREET)).get("/api/v1/dashboard/registry/").json()
+    assert {g["grade"]: g["organizations"] for g in body["grades"]["by_grade"]} == {
+        "5A": 1, "4A": 1, "3A": 0, "2A": 0, "1A": 0}
+    assert (body["grades"]["graded"], body["grades"]["expired"]) == (2, 1)
+
+
+def test_needs_posted_and_served_in_the_period(client_for):
+    from projects.models import Need
+
+    project = ProjectFactory(region=region(COMMUNITY))
+    day = timezone.make_aware(datetime(2026, 4, 10, 10))
+    Need.objects.create(reporter=UserFactory(), region=region(COMMUNITY), category="elderly_care", description="探访",
+                        created_at=day)
+    Need.objects.create(reporter=UserFactory(), region=region(COMMUNITY), category="other", description="助餐",
+                        created_at=day, status="served", project=project, served_at=day + timedelta(days=3))
+    Need.objects.create(reporter=UserFactory(), region=region(OTHER_STREET), category="other", description="x",
+                        created_at=day)
+    rollups.schedule_refresh(year=2026)
+    client = client_for(staff(StaffRole.STREET, STREET))
+    body = client.get(URL, {"from": "2026-04-01", "to": "2026-04-30"}).json()
+    assert body["needs_available"] is True
+    assert (body["needs_posted"], body["needs_served"]) == (2, 1)
+    raw = client.get(URL, {"from": "2026-04-01", "to": "2026-04-30", "source": "raw"}).json()
+    assert (raw["needs_posted"], raw["needs_served"]) == (2, 1)
