@@ -115,11 +115,14 @@ def cmd_refresh(a) -> dict:
     from volunteers.models import ServiceRecord
 
     source = date.fromisoformat(a.from_day) if a.from_day else timezone.localdate() - timedelta(days=8)
-    shift_delta = timezone.localdate() - source
     with transaction.atomic():
-        shifts = list(Shift.objects.filter(starts_at__date=source))
+        # ``--days`` consecutive source days all land on today (smaller data sets: the
+        # volume of one day at full scale).
+        shifts = list(Shift.objects.filter(starts_at__date__gte=source,
+                                           starts_at__date__lt=source + timedelta(days=a.days)))
+        moved = {s.id: timezone.localdate() - timezone.localtime(s.starts_at).date() for s in shifts}
         clones = Shift.objects.bulk_create([
-            Shift(project_id=s.project_id, starts_at=s.starts_at + shift_delta, ends_at=s.ends_at + shift_delta,
+            Shift(project_id=s.project_id, starts_at=s.starts_at + moved[s.id], ends_at=s.ends_at + moved[s.id],
                   capacity=s.capacity, confirmed_count=s.confirmed_count) for s in shifts], batch_size=2000)
         mapping = {s.id: c.id for s, c in zip(shifts, clones, strict=True)}
         now = timezone.now()
@@ -127,8 +130,8 @@ def cmd_refresh(a) -> dict:
                                                     finalized_at__isnull=False))
         new = ServiceRecord.objects.bulk_create([
             ServiceRecord(volunteer_id=r.volunteer_id, shift_id=mapping[r.shift_id], project_id=r.project_id,
-                          organization_id=r.organization_id, started_at=r.started_at + shift_delta,
-                          ended_at=r.ended_at + shift_delta, hours=r.hours, status="approved",
+                          organization_id=r.organization_id, started_at=r.started_at + moved[r.shift_id],
+                          ended_at=r.ended_at + moved[r.shift_id], hours=r.hours, status="approved",
                           reviewed_by_id=r.reviewed_by_id, reviewed_at=now, recorded_by_id=r.recorded_by_id,
                           notice_ends_at=now, finalized_at=now, place=r.place, content=r.content)
             for r in records], batch_size=2000)
@@ -139,12 +142,21 @@ def cmd_refresh(a) -> dict:
         facts_apply(record_ids=[record_id])
     per_record = (time.perf_counter() - t0) / max(1, len(sample))
     t1 = time.perf_counter()
-    applied = facts_apply(record_ids=rest)
+    if a.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        applied = profiler.runcall(facts_apply, record_ids=rest)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    else:
+        applied = facts_apply(record_ids=rest)
     batch = time.perf_counter() - t1
     t2 = time.perf_counter()
     replay = facts_apply(record_ids=ids)
     replay_s = time.perf_counter() - t2
-    result = {"bench": "dashboard_refresh", "source_day": source.isoformat(), "new_shifts": len(clones),
+    result = {"bench": "dashboard_refresh", "source_day": source.isoformat(), "days": a.days,
+              "new_shifts": len(clones),
               "new_records": len(ids), "batch_records": len(rest), "batch_applied": applied,
               "batch_seconds": round(batch, 2), "per_record_ms": round(per_record * 1000, 1),
               "per_record_sample": len(sample),
@@ -306,6 +318,8 @@ def main() -> None:
     r = sub.add_parser("refresh")
     r.add_argument("--from-day")
     r.add_argument("--per-record", type=int, default=200)
+    r.add_argument("--days", type=int, default=1)
+    r.add_argument("--profile", action="store_true")
     load = sub.add_parser("load")
     load.add_argument("--url", required=True)
     load.add_argument("--clients", type=int, default=50)
