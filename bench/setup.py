@@ -73,17 +73,17 @@ def cmd_init(args) -> None:
 def _bench_project(title: str):
     from accounts.models import Region, User
     from organizations.models import Membership
-    from projects import services
+    from projects.services.projects import project_create, project_publish
 
     worker = User.objects.get(phone="13800000004")
     org = (Membership.objects.filter(user=worker, role=Membership.Role.SOCIAL_WORKER)
            .select_related("organization").order_by("id").first().organization)
-    project = services.project_create(user=worker, organization=org, title=title,
-                                      region=org.region if len(org.region_id) >= 9
-                                      else Region.objects.get(code="410902001"))
+    project = project_create(user=worker, organization=org, title=title,
+                             region=org.region if len(org.region_id) >= 9
+                             else Region.objects.get(code="410902001"))
     # The organization's admin reviews and publishes (the default reviewer).
     admin = User.objects.get(phone="13800000003")
-    services.project_publish(user=admin, project=project)
+    project_publish(user=admin, project=project)
     return project
 
 
@@ -91,8 +91,8 @@ def _shifts(project, n: int, capacity: int, day_offset: int = 3) -> list[int]:
     from django.db.models import Max
     from django.utils import timezone
 
-    from projects import services
     from projects.models import Shift
+    from projects.services.shifts import shift_create
 
     # Each pool gets its own stretch of time: a volunteer may not hold two overlapping
     # confirmed shifts, so reusing the times of an earlier pool would turn into 409s.
@@ -103,8 +103,8 @@ def _shifts(project, n: int, capacity: int, day_offset: int = 3) -> list[int]:
     ids = []
     for i in range(n):
         start = base + timedelta(hours=4 * i)
-        ids.append(services.shift_create(project=project, starts_at=start,
-                                         ends_at=start + timedelta(hours=3), capacity=capacity).id)
+        ids.append(shift_create(project=project, starts_at=start,
+                                ends_at=start + timedelta(hours=3), capacity=capacity).id)
     return ids
 
 

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from config.exceptions import DomainError
 from config.pagination import PageNumberPagination, paginated_response
-from projects import calendar, matching, recurrence, selectors, services
+from projects import calendar, matching, recurrence, selectors
 from projects.checkin import checkin_code_for
 from projects.serializers import (
     AttendanceRequestSerializer,
@@ -37,6 +37,19 @@ from projects.serializers import (
     SignupCreatedSerializer,
     SignupSerializer,
 )
+from projects.services.attendance import attendance_check_in, attendance_check_out
+from projects.services.invitations import invitation_accept, invitation_decline, shift_invitations_create
+from projects.services.projects import (
+    project_cancel,
+    project_close,
+    project_create,
+    project_publish,
+    project_reject,
+    project_submit,
+    project_team_set,
+)
+from projects.services.shifts import shift_create, shift_update
+from projects.services.signups import signup_accept, signup_bulk_create, signup_cancel, signup_create, signup_decline
 
 
 def _near(raw: str | None) -> tuple[float, float] | None:
@@ -84,7 +97,7 @@ class ProjectListApi(APIView):
     def post(self, request):
         data = ProjectCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = services.project_create(user=request.user, **data.validated_data)
+        project = project_create(user=request.user, **data.validated_data)
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
@@ -108,14 +121,14 @@ class ProjectPublishApi(APIView):
                    summary="发布服务项目（审核人直接发布；其他管理者提交审核）")
     def post(self, request, pk: int):
         project = selectors.project_for_publisher(user=request.user, project_id=pk)
-        return Response(ProjectSerializer(services.project_publish(user=request.user, project=project)).data)
+        return Response(ProjectSerializer(project_publish(user=request.user, project=project)).data)
 
 
 class ProjectSubmitApi(APIView):
     @extend_schema(request=None, responses=ProjectSerializer, summary="提交项目审核")
     def post(self, request, pk: int):
         project = selectors.project_for_manager(user=request.user, project_id=pk)
-        return Response(ProjectSerializer(services.project_submit(user=request.user, project=project)).data)
+        return Response(ProjectSerializer(project_submit(user=request.user, project=project)).data)
 
 
 class ProjectRejectApi(APIView):
@@ -124,7 +137,7 @@ class ProjectRejectApi(APIView):
         project = selectors.project_for_reviewer(user=request.user, project_id=pk)
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = services.project_reject(user=request.user, project=project, **data.validated_data)
+        project = project_reject(user=request.user, project=project, **data.validated_data)
         return Response(ProjectSerializer(project).data)
 
 
@@ -132,7 +145,7 @@ class ProjectCloseApi(APIView):
     @extend_schema(request=None, responses=ProjectSerializer, summary="结束项目")
     def post(self, request, pk: int):
         project = selectors.project_for_manager(user=request.user, project_id=pk)
-        return Response(ProjectSerializer(services.project_close(project=project)).data)
+        return Response(ProjectSerializer(project_close(project=project)).data)
 
 
 class ProjectCancelApi(APIView):
@@ -142,7 +155,7 @@ class ProjectCancelApi(APIView):
         project = selectors.project_for_manager(user=request.user, project_id=pk)
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(ProjectSerializer(services.project_cancel(project=project, **data.validated_data)).data)
+        return Response(ProjectSerializer(project_cancel(project=project, **data.validated_data)).data)
 
 
 class ProjectShiftRulesApi(APIView):
@@ -184,7 +197,7 @@ class ProjectShiftsApi(APIView):
         project = selectors.project_for_manager(user=request.user, project_id=pk)
         data = ShiftCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        shift = services.shift_create(project=project, **data.validated_data)
+        shift = shift_create(project=project, **data.validated_data)
         return Response(ShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
 
 
@@ -201,14 +214,14 @@ class ShiftDetailApi(APIView):
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         move = changes.pop("move_to_waitlist", None)
-        shift = services.shift_update(shift=shift, changes=changes, move_to_waitlist=move)
+        shift = shift_update(shift=shift, changes=changes, move_to_waitlist=move)
         return Response(ShiftSerializer(shift).data)
 
 
 class ShiftSignupApi(APIView):
     @extend_schema(request=None, responses={201: SignupCreatedSerializer}, summary="报名班次")
     def post(self, request, pk: int):
-        signup = services.signup_create(volunteer=request.user, shift_id=pk)
+        signup = signup_create(volunteer=request.user, shift_id=pk)
         return Response(SignupCreatedSerializer(signup).data, status=status.HTTP_201_CREATED)
 
 
@@ -222,7 +235,7 @@ class SignupListApi(APIView):
 class SignupCancelApi(APIView):
     @extend_schema(request=None, responses=SignupSerializer, summary="取消报名")
     def post(self, request, pk: int):
-        signup = services.signup_cancel(user=request.user, signup_id=pk)
+        signup = signup_cancel(user=request.user, signup_id=pk)
         return Response(SignupSerializer(signup).data)
 
 
@@ -230,7 +243,7 @@ class SignupAcceptApi(APIView):
     @extend_schema(request=None, responses=SignupSerializer, summary="通过报名（需审核的项目）")
     def post(self, request, pk: int):
         signup = selectors.signup_for_manager(user=request.user, signup_id=pk)
-        return Response(SignupSerializer(services.signup_accept(user=request.user, signup=signup)).data)
+        return Response(SignupSerializer(signup_accept(user=request.user, signup=signup)).data)
 
 
 class SignupDeclineApi(APIView):
@@ -240,7 +253,7 @@ class SignupDeclineApi(APIView):
         signup = selectors.signup_for_manager(user=request.user, signup_id=pk)
         data = OptionalReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        signup = services.signup_decline(user=request.user, signup=signup, **data.validated_data)
+        signup = signup_decline(user=request.user, signup=signup, **data.validated_data)
         return Response(SignupSerializer(signup).data)
 
 
@@ -266,7 +279,7 @@ class CheckInApi(APIView):
     def post(self, request):
         data = AttendanceRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        attendance = services.attendance_check_in(volunteer=request.user, **data.validated_data)
+        attendance = attendance_check_in(volunteer=request.user, **data.validated_data)
         return Response(AttendanceSerializer(attendance).data, status=status.HTTP_201_CREATED)
 
 
@@ -276,7 +289,7 @@ class CheckOutApi(APIView):
     def post(self, request):
         data = AttendanceRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        attendance = services.attendance_check_out(volunteer=request.user,
+        attendance = attendance_check_out(volunteer=request.user,
                                                    code=data.validated_data["code"])
         return Response(AttendanceSerializer(attendance).data)
 
@@ -321,7 +334,7 @@ class ProjectTeamApi(APIView):
         project = selectors.project_for_manager(user=request.user, project_id=pk)
         data = ProjectTeamSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = services.project_team_set(project=project, team_id=data.validated_data["team"],
+        project = project_team_set(project=project, team_id=data.validated_data["team"],
                                             members_first_until=data.validated_data["members_first_until"])
         return Response(ProjectSerializer(project).data)
 
@@ -335,7 +348,7 @@ class ShiftTeamSignupsApi(APIView):
         data = BulkSignupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         team = team_for_leader(user=request.user, team_id=data.validated_data["team"])
-        results = services.signup_bulk_create(leader=request.user, team=team, shift_id=pk,
+        results = signup_bulk_create(leader=request.user, team=team, shift_id=pk,
                                               volunteer_ids=data.validated_data["volunteer_ids"])
         return Response({"results": BulkSignupResultSerializer(results, many=True).data})
 
@@ -363,7 +376,7 @@ class ShiftInvitationsApi(APIView):
         # The reasons the inviter saw travel with the invitation.
         reasons = {m["volunteer"].id: m["reasons"] for m in matching.shift_matches(shift=shift, limit=10_000)
                    if m["volunteer"].id in set(ids)}
-        invitations = services.shift_invitations_create(user=request.user, shift=shift, volunteer_ids=ids,
+        invitations = shift_invitations_create(user=request.user, shift=shift, volunteer_ids=ids,
                                                         reasons=reasons)
         return Response(InvitationSentSerializer(invitations, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -382,10 +395,10 @@ class InvitationListApi(APIView):
 class InvitationAcceptApi(APIView):
     @extend_schema(request=None, responses=InvitationSerializer, summary="接受邀请（按报名规则报名）")
     def post(self, request, pk: int):
-        return Response(InvitationSerializer(services.invitation_accept(user=request.user, invitation_id=pk)).data)
+        return Response(InvitationSerializer(invitation_accept(user=request.user, invitation_id=pk)).data)
 
 
 class InvitationDeclineApi(APIView):
     @extend_schema(request=None, responses=InvitationSerializer, summary="婉拒邀请")
     def post(self, request, pk: int):
-        return Response(InvitationSerializer(services.invitation_decline(user=request.user, invitation_id=pk)).data)
+        return Response(InvitationSerializer(invitation_decline(user=request.user, invitation_id=pk)).data)

@@ -329,10 +329,10 @@ def need_link_project(*, user: User, need: Need, project_id: int, note: str = ""
 def need_create_project(*, user: User, need: Need, organization: Organization, title: str = "",
                         description: str = "") -> tuple[Need, ServiceProject]:
     """Draft a project from a triaged need (in the need's community, at its place) and
-    link it. The project comes from ``projects.services.project_create``, which checks
+    link it. The project comes from ``projects.services.projects.project_create``, which checks
     that ``user`` is a social worker of ``organization``; the organization's area must
     cover the need. One transaction: a refusal leaves neither project nor link."""
-    from projects.services import project_create
+    from projects.services.projects import project_create
 
     if not need.region_id.startswith(organization.region_id):
         raise Forbidden("outside_area", "该组织的服务区域不包括需求所在社区",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from config.exceptions import DomainError
 from projects.models import ServiceProject, Shift, ShiftRule
-from projects.services import MAX_CAPACITY, MAX_SHIFT_HOURS
+from projects.services.shared import MAX_CAPACITY, MAX_SHIFT_HOURS
 
 logger = logging.getLogger(__name__)
 

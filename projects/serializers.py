@@ -297,7 +297,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ShiftInvitation
-        fields = ["id", "state", "status", "reasons", "created_at", "expires_at", "responded_at", "shift",
+        fields = ["id", "state", "reasons", "created_at", "expires_at", "responded_at", "shift",
                   "invited_by", "signup"]
 
     def get_signup(self, invitation: ShiftInvitation) -> dict | None:

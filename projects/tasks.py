@@ -4,14 +4,15 @@ import logging
 
 from celery import shared_task
 
-from projects import recurrence, services
+from projects import recurrence
+from projects.services import reminders
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="projects.signups_mark_no_shows", ignore_result=True)
 def signups_mark_no_shows() -> int:
-    marked = services.signups_mark_no_shows()
+    marked = reminders.signups_mark_no_shows()
     if marked:
         logger.info("marked %d no-shows", marked)
     return marked
@@ -19,12 +20,12 @@ def signups_mark_no_shows() -> int:
 
 @shared_task(name="projects.shift_reminders_send", ignore_result=True)
 def shift_reminders_send() -> int:
-    return services.shift_reminders_send()
+    return reminders.shift_reminders_send()
 
 
 @shared_task(name="projects.shifts_short_notify", ignore_result=True)
 def shifts_short_notify() -> int:
-    return services.shifts_short_notify()
+    return reminders.shifts_short_notify()
 
 
 @shared_task(name="projects.shift_rules_generate", ignore_result=True)

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from config.exceptions import Conflict
 from projects.models import ServiceProject, Shift, Signup
-from projects.services import project_cancel, signup_accept, signup_create
+from projects.services.projects import project_cancel
+from projects.services.signups import signup_accept, signup_create
 from tests.factories import ShiftFactory
 from tests.postgres.conftest import make_volunteers, run_together
 

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from config.exceptions import Conflict
 from notifications.models import Notification
 from projects.models import Shift, Signup
-from projects.services import signup_cancel, signup_create
+from projects.services.signups import signup_cancel, signup_create
 from tests.conftest import as_user
 from tests.factories import ShiftFactory
 from tests.postgres.conftest import make_volunteers, run_together

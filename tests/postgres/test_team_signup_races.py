@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from projects.models import Shift, ShiftInvitation, Signup
-from projects.services import invitation_accept, signup_bulk_create, signup_create
+from projects.services.invitations import invitation_accept
+from projects.services.signups import signup_bulk_create, signup_create
 from tests.factories import ProjectFactory, ShiftFactory, social_worker
 from tests.postgres.conftest import make_volunteers, run_together
 from volunteers.models import Team, TeamMembership

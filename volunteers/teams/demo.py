@@ -85,7 +85,7 @@ def teams_seed(*, worker: User, orgs: list[Organization], volunteers: list[User]
 def invitations_seed(*, worker: User, volunteers: list[User]) -> int:
     """One open invitation for the third demo volunteer to an upcoming shift, so the
     phone's message list shows the one-tap accept."""
-    from projects.services import shift_invitations_create
+    from projects.services.invitations import shift_invitations_create
 
     if len(volunteers) < 3 or ShiftInvitation.objects.filter(volunteer=volunteers[2]).exists():
         return 0

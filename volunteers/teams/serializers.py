@@ -61,6 +61,9 @@ class InviteCodeSerializer(serializers.ModelSerializer):
 
 
 class TeamMembershipSerializer(serializers.ModelSerializer):
+    # Plain strings in the schema: "status" names several choice sets across the API.
+    status = serializers.CharField(read_only=True, help_text="pending | active | declined | left")
+    via = serializers.CharField(read_only=True, help_text="application | invite_code")
     volunteer = serializers.SerializerMethodField()
     team = serializers.SerializerMethodField()
 
