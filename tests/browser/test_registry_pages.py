@@ -405,3 +405,78 @@ def test_a_resident_applies_for_filing_on_the_phone_and_resubmits_after_a_return
     expect(steps).to_contain_text("社区退回")
     expect(steps).to_contain_text("重新提交")
     shot(page, "filing-resubmitted")
+
+
+def test_staff_add_an_organization_seeing_each_refusal_and_the_admin_edits_its_activity_data(new_context, shot,
+                                                                                            api_for, server):
+    from organizations.credit_code import credit_code_make
+
+    bureau = api_for("13800000000")
+    community = api_for(COMMUNITY_STAFF)
+    taken = bureau.get("/api/v1/organizations/", search="濮阳市志愿者协会")["results"][0]["credit_code"]
+    good = credit_code_make(org_type="social_group", region_code="410902", serial=777_001)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    name = "京东社区书画协会"
+
+    page = new_context("desktop").new_page()
+    staff_login(page, COMMUNITY_STAFF)
+    page.get_by_test_id("registry-create-toggle").click()
+    form = page.get_by_test_id("registry-create")
+    form.get_by_test_id("org-form-name").fill(name)
+    form.get_by_test_id("org-form-registration_status").select_option("registered")
+    expect(form.get_by_test_id("org-form-region")).to_have_value("410902001001")  # the staff's own community
+    form.get_by_test_id("org-form-domain-culture").check()
+
+    def refused(code: str, region: str, field: str, text: str) -> None:
+        form.get_by_test_id("org-form-credit_code").fill(code)
+        form.get_by_test_id("org-form-region").fill(region)
+        form.get_by_test_id("org-form-save").click()
+        expect(form.get_by_test_id(f"org-form-error-{field}")).to_contain_text(text)
+        assert community.get("/api/v1/organizations/", search=name)["count"] == 0
+
+    refused(bad, "410902001001", "credit_code", "校验位")
+    shot(page, "create-bad-credit-code")
+    refused(taken, "410902001001", "credit_code", "信用代码重复")
+    refused(good, "410902001002", "region", "不在管辖范围内")  # 玉北社区: another community
+    refused(good, "410902999999", "region", "")  # no such region
+    shot(page, "create-region-refused")
+    form.get_by_test_id("org-form-region").fill("410902001001")
+    form.get_by_test_id("org-form-save").click()
+    page.wait_for_url(re.compile(r"/console/registry/\d+$"))
+    expect(page.get_by_test_id("org-name")).to_have_text(name)
+    expect(page.get_by_test_id("org-credit-code")).to_have_text(good)
+    org_id = int(page.url.rsplit("/", 1)[1])
+    record = community.get(f"/api/v1/organizations/{org_id}/")
+    assert (record["credit_code"], record["registration_status"], record["region"], record["service_domains"],
+            record["source"]) == (good, "registered", "410902001001", ["culture"], "manual")
+
+    # The demo admin edits its own record: contact and members only, the legal fields are not offered.
+    admin = api_for(ORG_ADMIN)
+    own = admin_org_id(admin)
+    page2 = new_context("desktop").new_page()
+    admin_login(page2)
+    page2.goto(f"/console/registry/{own}")
+    page2.get_by_test_id("org-edit").click()
+    edit = page2.get_by_test_id("org-form")
+    expect(edit.get_by_test_id("org-form-name")).to_have_count(0)
+    expect(edit.get_by_test_id("org-form-credit_code")).to_have_count(0)
+    edit.get_by_test_id("org-form-contact_phone").fill("0393-8881234")
+    edit.get_by_test_id("org-form-individual_members").fill("26")
+    edit.get_by_test_id("org-form-founded_on").fill("2099-01-01")
+    edit.get_by_test_id("org-form-save").click()
+    expect(edit.get_by_test_id("org-form-error-founded_on")).to_contain_text("成立日期不能晚于今天")
+    assert admin.get(f"/api/v1/organizations/{own}/")["contact_phone"] != "0393-8881234"
+    edit.get_by_test_id("org-form-founded_on").fill("2015-06-01")
+    edit.get_by_test_id("org-form-save").click()
+    expect(page2.get_by_test_id("org-fields")).to_contain_text("0393-8881234")
+    expect(page2.get_by_test_id("org-fields")).to_contain_text("个人 26")
+    record = admin.get(f"/api/v1/organizations/{own}/")
+    assert (record["contact_phone"], record["individual_members"], record["founded_on"]) == (
+        "0393-8881234", 26, "2015-06-01")
+    expect(page2.locator('[data-testid="history-row"][data-kind="updated"]').first).to_contain_text("联系电话")
+    page2.evaluate("window.scrollTo(0, 0)")
+    shot(page2, "admin-edited-record")
+
+    # Other browser tests count the registry: take the new organization out again.
+    server.sql("DELETE FROM organizations_organizationevent WHERE organization_id = ?", (org_id,))
+    server.sql("DELETE FROM organizations_organization WHERE id = ?", (org_id,))
