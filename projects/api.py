@@ -15,6 +15,7 @@ from projects.checkin import checkin_code_for
 from projects.serializers import (
     AttendanceRequestSerializer,
     AttendanceSerializer,
+    BulkSignupResponseSerializer,
     BulkSignupResultSerializer,
     BulkSignupSerializer,
     CalendarFeedSerializer,
@@ -340,7 +341,7 @@ class ProjectTeamApi(APIView):
 
 
 class ShiftTeamSignupsApi(APIView):
-    @extend_schema(request=BulkSignupSerializer, responses=BulkSignupResultSerializer(many=True),
+    @extend_schema(request=BulkSignupSerializer, responses=BulkSignupResponseSerializer,
                    summary="队长为多名队员报名（逐人返回结果）")
     def post(self, request, pk: int):
         from volunteers.teams.selectors import team_for_leader

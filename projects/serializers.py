@@ -268,6 +268,10 @@ class BulkSignupResultSerializer(serializers.Serializer):
     waitlist_position = serializers.IntegerField(allow_null=True)
 
 
+class BulkSignupResponseSerializer(serializers.Serializer):
+    results = BulkSignupResultSerializer(many=True)
+
+
 class InvitationCreateSerializer(serializers.Serializer):
     volunteer_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
                                          max_length=100)

@@ -182,6 +182,22 @@ def test_recommendation_query_count_does_not_grow_with_shifts(client_for, django
 
 # --- the social worker's matches ------------------------------------------------------
 
+def test_match_query_count_does_not_grow_with_volunteers(client_for, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    shift = _shift(km=0)
+    client = client_for(shift.project.owner)
+    _profile(UserFactory(), home_lat=BASE_LAT, home_lng=BASE_LNG)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(f"/api/v1/shifts/{shift.id}/matches/").json()["count"] == 1
+    for km in range(8):
+        volunteer = _profile(UserFactory(), skills=["急救"], home_lat=_north(km), home_lng=BASE_LNG)
+        _real_name(volunteer, date(1990, 1, 1))
+    with django_assert_max_num_queries(len(one)):
+        assert client.get(f"/api/v1/shifts/{shift.id}/matches/").json()["count"] == 9
+
+
 def _short_shift(**project):
     return _shift(km=0, skills=["急救"], targets=["老年人"], **project)
 

@@ -45,6 +45,12 @@ def test_a_volunteer_joins_a_team_by_code_and_sees_recommendations_with_reasons(
     assert_cjk_renders(page)
     shot(page, "recommended")
 
+    # The members-first project says so on its page.
+    cards.filter(has_text="困难家庭政策宣讲").first.click()
+    page.wait_for_url(re.compile(r"/m/projects/\d+$"))
+    expect(page.get_by_test_id("project-team")).to_contain_text("前仅限队员报名")
+    shot(page, "members-first-project", full_page=False)
+
 
 def test_a_volunteer_accepts_a_shift_invitation_in_one_tap(new_context, shot, api_for):
     page = new_context("phone").new_page()
