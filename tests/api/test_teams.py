@@ -347,3 +347,32 @@ def test_members_first_lets_the_team_s_own_members_in_through_a_bulk_sign_up(cli
     assert _bulk(client_for(team.leader), shift, team, [member.id]).json()["results"][0]["status"] == "confirmed"
     result = _bulk(client_for(other_team.leader), shift, other_team, [stranger.id]).json()["results"][0]
     assert result["code"] == "team_members_first"
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("get", "/api/v1/teams/{id}/"), ("post", "/api/v1/teams/{id}/apply/"), ("post", "/api/v1/teams/join/"),
+    ("post", "/api/v1/teams/{id}/leave/"), ("get", "/api/v1/teams/{id}/invite-code/"),
+    ("post", "/api/v1/teams/{id}/invite-code/"), ("get", "/api/v1/teams/{id}/members/"),
+    ("post", "/api/v1/team-memberships/{m}/accept/"), ("post", "/api/v1/team-memberships/{m}/decline/"),
+])
+def test_every_team_endpoint_needs_a_login_and_refuses_other_methods(api, client_for, method, path):
+    team = _team()
+    membership = TeamMembership.objects.create(team=team, volunteer=UserFactory(), status="pending",
+                                               via="application")
+    url = path.format(id=team.id, m=membership.id)
+    assert_error(getattr(api, method)(url), 401)
+    assert_error(client_for(team.leader).delete(url), 405)
+    assert TeamMembership.objects.get(id=membership.id).status == "pending"
+    assert Team.objects.get(id=team.id).invite_code == team.invite_code
+
+
+def test_a_bad_application_is_400_and_an_unknown_team_404_and_nothing_is_written(client_for):
+    team = _team()
+    volunteer = UserFactory()
+    assert_error(client_for(volunteer).post(f"/api/v1/teams/{team.id}/apply/", {"message": "长" * 201},
+                                            format="json"), 400, "invalid")
+    assert_error(client_for(volunteer).post("/api/v1/teams/999999/apply/"), 404)
+    assert_error(client_for(volunteer).post("/api/v1/teams/999999/leave/"), 404)
+    assert_error(client_for(team.leader).post("/api/v1/team-memberships/999999/accept/"), 404)
+    assert_error(client_for(team.leader).get("/api/v1/teams/999999/invite-code/"), 404)
+    assert not TeamMembership.objects.exists() and not Notification.objects.exists()
