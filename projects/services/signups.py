@@ -74,7 +74,11 @@ def signup_place(*, volunteer: User, shift: Shift, now: datetime, by: User | Non
     ``approved_by``: a manager of the project whose action counts as the approval of an
     approval-required project (a bulk sign-up by a manager, an accepted invitation);
     ``members_first=False``: an invitation from the project's social worker opens the
-    members-first window to its invitee. Updates the counters of ``shift`` in memory."""
+    members-first window to its invitee. Updates the counters of ``shift`` in memory.
+
+    A repeat sign-up surfaces as the ``IntegrityError`` of the partial unique constraint
+    ``signup_one_active_per_volunteer`` (no extra query per sign-up, see
+    docs/benchmarks.md): the caller rolls back (a savepoint per member in bulk)."""
     project = shift.project
     shift_open_check(shift=shift, now=now)
     if members_first:
@@ -82,10 +86,6 @@ def signup_place(*, volunteer: User, shift: Shift, now: datetime, by: User | Non
     volunteer_eligibility_check(volunteer=volunteer, project=project, on=shift.starts_at)
     if overlapping_confirmed(volunteer_ids=[volunteer.id], shift=shift).exists():
         raise Conflict("time_conflict", "您已确认的另一个班次与该班次时间重叠")
-    if Signup.objects.filter(shift=shift, volunteer=volunteer, status__in=Signup.ACTIVE).exists():
-        # The partial unique constraint catches a race; this catches the common case
-        # without spending a counter update first.
-        raise Conflict("already_signed_up", "您已报名该班次")
     if project.requires_approval and approved_by is None:
         # Takes no seat until a social worker accepts it (signup_accept).
         status, queue_number = Signup.Status.PENDING, None
