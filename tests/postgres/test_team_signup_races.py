@@ -114,3 +114,53 @@ def test_accepted_invitations_and_sign_ups_share_the_last_seats():
     assert [o.error for o in outcomes if o.error is not None] == []
     assert _assert_consistent(shift) == {"confirmed": 5, "waitlisted": 35}
     assert set(ShiftInvitation.objects.values_list("status", flat=True)) == {"accepted"}
+
+
+def test_members_leaving_while_signing_up_to_a_members_first_project_never_slip_in():
+    from volunteers.teams.services import team_leave
+
+    project = ProjectFactory()
+    people = make_volunteers(20)
+    team = _team(project.organization, "M", people)
+    project.team, project.members_first_until = team, timezone.now() + timedelta(days=1)
+    project.save(update_fields=["team", "members_first_until"])
+    shift = ShiftFactory(project=project, capacity=50)
+
+    def act(kind, volunteer):
+        if kind == "leave":
+            return team_leave(volunteer=volunteer, team=team)
+        return signup_create(volunteer=volunteer, shift_id=shift.id)
+
+    outcomes = run_together(act, [(kind, v) for v in people for kind in ("leave", "join")])
+
+    refused = [o.error for o in outcomes if o.error is not None]
+    assert all(getattr(e, "code", None) == "team_members_first" for e in refused), refused
+    # Both writers take the volunteer's row first: each sign-up is either in (the leave
+    # came after it) or refused with the members-first code (it came after the leave);
+    # no deadlock, no other error, and nobody is both refused and signed up.
+    signed = set(Signup.objects.filter(shift=shift).values_list("volunteer_id", flat=True))
+    assert len(signed) + len(refused) == len(people)
+    assert not TeamMembership.objects.filter(team=team, status="active").exists()
+    _assert_consistent(shift)
+
+
+def test_two_social_workers_inviting_the_same_volunteers_at_once_send_one_open_invitation_each():
+    from config.exceptions import Conflict
+    from organizations.models import Membership
+    from projects.services.invitations import shift_invitations_create
+
+    shift = ShiftFactory(capacity=5)
+    owner = shift.project.owner
+    admin = social_worker(shift.project.organization)
+    Membership.objects.create(user=admin, organization=shift.project.organization, role=Membership.Role.ADMIN)
+    people = make_volunteers(6)
+
+    def invite(user, ids):
+        return shift_invitations_create(user=user, shift=Shift.objects.select_related("project").get(id=shift.id),
+                                        volunteer_ids=ids)
+
+    outcomes = run_together(invite, [(owner, [p.id for p in people]), (admin, [p.id for p in reversed(people)])])
+
+    errors = [o.error for o in outcomes if o.error is not None]
+    assert len(errors) == 1 and isinstance(errors[0], Conflict) and errors[0].code == "already_invited"
+    assert ShiftInvitation.objects.filter(shift=shift, status="open").count() == len(people)
