@@ -3,6 +3,8 @@ import { auth, clearSession, consoleHome, CONSOLE_ROLES, hasAnyRole, homePath, l
 import { getToken, setUnauthorizedHandler } from './lib/api'
 import { stopNotifications } from './lib/notifications'
 
+const EVALUATION_ROLES = [...STAFF_ROLES, 'org_admin', 'expert']
+
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: () => (getToken() ? homePath() : '/login') },
   { path: '/login', component: () => import('./views/LoginView.vue'), meta: { title: '登录' } },
@@ -55,10 +57,18 @@ const routes: RouteRecordRaw[] = [
       { path: 'venues', component: () => import('./views/console/VenuesView.vue'), meta: { title: '场地与活动室', roles: [...STAFF_ROLES, 'org_admin'] } },
       { path: 'brands', component: () => import('./views/console/registry/BrandsView.vue'), meta: { title: '品牌组织', roles: [...STAFF_ROLES, 'org_admin'] } },
       { path: 'filings', component: () => import('./views/console/registry/FilingsView.vue'), meta: { title: '备案审核', roles: STAFF_ROLES } },
+      // Evaluation (评估): staff run rounds; an org's admin self-assesses; experts score.
+      { path: 'evaluation', component: () => import('./views/console/evaluation/RoundsView.vue'), meta: { title: '社会组织评估', roles: STAFF_ROLES } },
+      { path: 'evaluation/mine', component: () => import('./views/console/evaluation/MyEvaluationsView.vue'), meta: { title: '评估任务', roles: EVALUATION_ROLES } },
+      { path: 'evaluation/templates', component: () => import('./views/console/evaluation/TemplatesView.vue'), meta: { title: '评估指标', roles: EVALUATION_ROLES } },
+      { path: 'evaluation/rounds/:id(\\d+)', component: () => import('./views/console/evaluation/RoundDetailView.vue'), meta: { title: '评估轮次', roles: STAFF_ROLES } },
+      { path: 'evaluation/evaluations/:id(\\d+)', component: () => import('./views/console/evaluation/EvaluationView.vue'), meta: { title: '组织评估', roles: EVALUATION_ROLES } },
       // Participation dashboard (参与度监测): government staff, each in their own region.
       { path: 'dashboard', component: () => import('./views/console/dashboard/DashboardView.vue'), meta: { title: '参与度监测', roles: STAFF_ROLES } },
     ],
   },
+  // The public list of evaluation grades (评估等级公示): no login.
+  { path: '/grades', component: () => import('./views/console/evaluation/GradesView.vue'), meta: { title: '评估等级公示' } },
   { path: '/:pathMatch(.*)*', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
 ]
 

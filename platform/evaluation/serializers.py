@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import Region
 from evaluation.conf import eval_setting
+from evaluation.indicators import rule_text
 from evaluation.models import (
     Appeal,
     Candidate,
@@ -30,11 +31,17 @@ SCORE = dict(max_digits=7, decimal_places=2, min_value=Decimal("0"))
 class TemplateSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.name", default=None, read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    rule_texts = serializers.SerializerMethodField()
 
     class Meta:
         model = Template
         fields = ["id", "kind", "kind_label", "region", "region_name", "version", "name", "total_points",
-                  "grade_bands", "tree", "is_current", "based_on", "note", "created_at"]
+                  "grade_bands", "tree", "rule_texts", "is_current", "based_on", "note", "created_at"]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_rule_texts(self, obj: Template) -> dict[str, str]:
+        """Each automatic indicator's rule in words, as evaluations state it."""
+        return {ind["code"]: rule_text(ind) for ind in obj.indicators() if ind["method"] == "auto"}
 
 
 class TemplateCreateSerializer(serializers.Serializer):
@@ -167,8 +174,10 @@ class IndicatorScoreSerializer(serializers.ModelSerializer):
         """Where the score comes from, in one line."""
         if obj.method == IndicatorScore.Method.AUTO:
             return f"平台数据：{obj.source_value}；规则：{obj.rule_text}" if obj.rule_text else "尚未计算"
-        if obj.expert_score is None:
+        if obj.expert_score is None and obj.score is None:
             return "待专家评分"
+        if obj.score != obj.expert_score:
+            return f"复核改定为 {obj.score}（专家原评 {obj.expert_score}）"
         evidence = self.context.get("evidence_counts", {}).get(obj.code, 0)
         return f"专家 {obj.expert.user.name if obj.expert else ''} 评分；佐证材料 {evidence} 份"
 
