@@ -72,15 +72,17 @@ class RoundSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_templates(self, obj: Round) -> list[dict]:
         return [{"kind": rt.kind, "id": rt.template_id, "name": rt.template.name, "version": rt.template.version}
-                for rt in obj.templates.select_related("template").order_by("kind")]
+                for rt in sorted(obj.templates.all(), key=lambda rt: rt.kind)]
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_counts(self, obj: Round) -> dict:
-        evaluations = obj.evaluations.all()
-        return {"candidates": obj.candidates.count(), "eligible": obj.candidates.filter(eligible=True).count(),
-                "evaluations": evaluations.count(),
-                "scored": evaluations.exclude(status=Evaluation.Status.IN_PROGRESS).count(),
-                "self_submitted": evaluations.filter(self_submitted_at__isnull=False).count()}
+        """From ``selectors.round_counts``' annotations; counted here for a bare row."""
+        if not hasattr(obj, "n_candidates"):
+            from evaluation.selectors import round_counts
+
+            obj = round_counts(Round.objects.filter(id=obj.id)).get()
+        return {"candidates": obj.n_candidates, "eligible": obj.n_eligible, "evaluations": obj.n_evaluations,
+                "scored": obj.n_scored, "self_submitted": obj.n_submitted}
 
     def get_can_manage(self, obj: Round) -> bool:
         from evaluation.selectors import can_manage_round

@@ -275,6 +275,12 @@ def test_who_sees_rounds_and_evaluation_lists(cast, django_assert_max_num_querie
                                   role=Membership.Role.ADMIN)
     with django_assert_max_num_queries(8):
         cast.client("bureau").get("/api/v1/evaluations/")
+    # Rounds list in a fixed number of queries, whatever the number of rounds.
+    for year in (YEAR + 1, YEAR + 2, YEAR + 3):
+        open_round(cast, year=year)
+    with django_assert_max_num_queries(8):
+        listed_rounds = cast.client("bureau").get("/api/v1/evaluation-rounds/").json()["results"]
+    assert len(listed_rounds) == 4 and listed_rounds[-1]["counts"]["evaluations"] == 2
 
 
 def test_experts_are_registered_by_staff_and_get_the_expert_role(cast):
