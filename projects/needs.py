@@ -172,9 +172,25 @@ def need_stats(*, user: User, region: str | None = None) -> dict:
     by_category = [{"category": c, "label": Need.Category(c).label, "total": sum(table[c].values()),
                     "statuses": table[c]} for c in Need.Category.values]
     by_status = {s: sum(table[c][s] for c in table) for s in S.values}
+    # Per child region (streets of a district, communities of a street): needs are filed
+    # in communities, so a child's figures are its code's prefix; one grouped query.
+    children = list(Region.objects.filter(parent_id=code).order_by("code").values_list("code", "name"))
+    per_community = (Need.objects.filter(region__code__startswith=code).values("region_id", "status")
+                     .annotate(n=Count("id")).order_by())
+    open_statuses = (S.SUBMITTED, S.TRIAGED, S.IN_PROGRESS)
+    by_region = {child: {"region": child, "name": name, "total": 0, "open": 0, "served": 0}
+                 for child, name in children}
+    for row in per_community:
+        for child in by_region:
+            if row["region_id"].startswith(child):
+                cell = by_region[child]
+                cell["total"] += row["n"]
+                cell["open"] += row["n"] if row["status"] in open_statuses else 0
+                cell["served"] += row["n"] if row["status"] in (S.SERVED, S.CLOSED) else 0
     return {"region": place.code, "region_name": place.name, "total": sum(by_status.values()),
             "statuses": [{"status": s, "label": S(s).label} for s in S.values],
-            "by_status": by_status, "by_category": by_category}
+            "by_status": by_status, "by_category": by_category,
+            "by_region": [cell for cell in by_region.values() if cell["total"]]}
 
 
 def need_photo_for_viewer(*, user: User, need_id: int, photo_id: int) -> NeedPhoto:

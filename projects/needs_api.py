@@ -137,6 +137,7 @@ class NeedStatsSerializer(serializers.Serializer):
     statuses = serializers.ListField(child=serializers.DictField())
     by_status = serializers.DictField(child=serializers.IntegerField())
     by_category = serializers.ListField(child=serializers.DictField())
+    by_region = serializers.ListField(child=serializers.DictField(), help_text="child regions with needs")
 
 
 # --- views ----------------------------------------------------------------------------

@@ -397,8 +397,13 @@ def test_needs_by_category_and_status_for_staff_of_the_area(client_for):
     elderly = next(c for c in body["by_category"] if c["category"] == "elderly_care")
     assert elderly["total"] == 2 and elderly["statuses"]["submitted"] == 1 and elderly["statuses"]["triaged"] == 1
     assert body["by_status"]["submitted"] == 2
+    assert body["by_region"] == []  # a community has no child regions
     city = client_for(StaffFactory()).get(f"/api/v1/needs/stats/?region={OTHER_STREET}").json()
     assert city["total"] == 1
+    district = client_for(StaffFactory()).get("/api/v1/needs/stats/?region=410902").json()
+    assert district["by_region"] == [
+        {"region": STREET, "name": region(STREET).name, "total": 3, "open": 3, "served": 0},
+        {"region": OTHER_STREET, "name": region(OTHER_STREET).name, "total": 1, "open": 1, "served": 0}]
     assert_error(client_for(community_staff()).get(f"/api/v1/needs/stats/?region={OTHER_STREET}"), 403,
                  "outside_area")
     assert_error(client_for(StaffFactory()).get("/api/v1/needs/stats/?region=4109999"), 400, "invalid")

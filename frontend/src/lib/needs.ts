@@ -95,6 +95,7 @@ export interface NeedStats {
   statuses: { status: string; label: string }[]
   by_status: Record<string, number>
   by_category: { category: string; label: string; total: number; statuses: Record<string, number> }[]
+  by_region: { region: string; name: string; total: number; open: number; served: number }[]
 }
 
 export interface AttendedShift {
