@@ -10,12 +10,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
+from evaluation.default_templates import default_templates_load
+from evaluation.models import Template
 from tests.conftest import as_user
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_data_supports_a_round(db):
+    default_templates_load(Template)  # in case a transactional test flushed the migration's rows
     call_command("seed_demo", volunteers=3, stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("seed_demo", volunteers=3, stdout=open("/dev/null", "w"))  # noqa: SIM115  (idempotent)
     today = timezone.localdate()

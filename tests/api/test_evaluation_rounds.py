@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from evaluation.default_templates import default_templates_load
 from evaluation.models import Candidate, Evaluation, Grade, IndicatorScore, Round, Sanction, Template
 from organizations.models import Inspection, Membership, Organization
 from tests.api.test_evaluation_setup import YEAR, Cast, evaluation_of, open_round, qualified_org
@@ -32,6 +33,10 @@ def default(kind: str) -> Template:
 
 
 def test_default_templates_are_shipped_as_data_with_points_adding_up(db):
+    # The data migration's loader (run again on a flushed table: tests that flush exist).
+    Template.objects.filter(region__isnull=True).delete()
+    assert default_templates_load(Template) == 4
+    assert default_templates_load(Template) == 0  # idempotent
     expected = {
         "social_group": {"基础条件", "内部治理", "工作绩效", "社会评价", "党建"},
         "foundation": {"基础条件", "内部治理", "工作绩效", "社会评价", "党建"},

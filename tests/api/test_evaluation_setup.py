@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import StaffRole
-from evaluation.models import Evaluation, Expert, IndicatorScore, Round
+from evaluation.default_templates import default_templates_load
+from evaluation.models import Evaluation, Expert, IndicatorScore, Round, Template
 from organizations.models import Inspection, Membership, Organization
 from tests.conftest import as_user
 from tests.factories import (
@@ -40,6 +41,8 @@ def qualified_org(**fields) -> Organization:
 
 class Cast:
     def __init__(self) -> None:
+        # A transactional test elsewhere may have flushed the migration's defaults.
+        default_templates_load(Template)
         self.bureau = StaffFactory(name="周民政")
         self.street = StaffFactory(name="吴街道", staff_role=StaffRole.STREET, region=region(STREET))
         self.other_street = StaffFactory(name="胜街道", staff_role=StaffRole.STREET, region=region(OTHER_STREET))
