@@ -63,6 +63,11 @@ def test_a_round_runs_from_opening_to_published_grades_and_an_appeal(new_context
     eligibility = bureau.get_by_test_id("round-eligibility")
     expect(eligibility).to_contain_text("连续两年年检基本合格")
     expect(eligibility).to_contain_text("不足 2 年")
+    # Enrolling an ineligible organization anyway is refused with its reasons.
+    candidates = api_for(BUREAU).get(f"/api/v1/evaluation-rounds/{round_id}/eligibility/")["results"]
+    young = next(c["organization"] for c in candidates if c["organization_name"] == "华龙区老年人协会")
+    bureau.get_by_test_id(f"candidate-add-{young}").click()
+    expect(bureau.get_by_test_id("round-error")).to_contain_text("不符合参评条件")
     shot(bureau, "eligibility")
 
     # Compute the automatic indicators, then try to publish before anyone is scored.
