@@ -259,3 +259,16 @@ def test_expiry_reminders_go_once_for_grades_expiring_within_six_months(cast):
     note = Notification.objects.get(kind="evaluation_grade_expiring")
     assert note.recipient_id == cast.org_admin.id and grade.grade in note.body
     assert rnd["id"]
+
+
+def test_the_public_list_leaves_out_expired_grades_but_history_keeps_them(cast):
+    rnd = published_round(cast)
+    today = timezone.localdate()
+    Grade.objects.filter(organization=cast.org).update(valid_from=today - timedelta(days=1900),
+                                                       valid_until=today - timedelta(days=1))
+    listed = APIClient().get("/api/v1/grades/").json()["results"]
+    assert [g["organization"] for g in listed] == [cast.other_org.id]
+    history = APIClient().get("/api/v1/grades/", {"organization": cast.org.id, "history": "1"}).json()["results"]
+    assert len(history) == 1 and history[0]["round"] == rnd["id"]
+    assert APIClient().get("/api/v1/grades/", {"grade": "3A"}).status_code == 200
+    assert_error(APIClient().post("/api/v1/grades/", {}, format="json"), 405)

@@ -319,3 +319,19 @@ def test_sanctions_are_recorded_by_governing_staff(cast):
     assert cast.client("street").post("/api/v1/evaluation-sanctions/", body, format="json").status_code == 201
     rnd = open_round(cast)
     assert not Candidate.objects.get(round_id=rnd["id"], organization=cast.org).eligible
+
+
+def test_an_ended_sanction_no_longer_excludes_and_an_investigation_does(cast):
+    from evaluation.models import Sanction as S
+
+    S.objects.create(organization=cast.org, kind=S.Kind.PENALTY, started_on=date(2024, 1, 1),
+                     ended_on=date(2024, 6, 30))
+    S.objects.create(organization=cast.other_org, kind=S.Kind.INVESTIGATION, started_on=date(2026, 1, 1))
+    rnd = open_round(cast)
+    assert Candidate.objects.get(round_id=rnd["id"], organization=cast.org).eligible
+    other = Candidate.objects.get(round_id=rnd["id"], organization=cast.other_org)
+    assert not other.eligible and [r["code"] for r in other.reasons if not r["passed"]] == ["sanction_investigation"]
+    # Configurable: a round may choose not to exclude them.
+    later = open_round(cast, year=YEAR + 1, eligibility_rules={"exclude_sanctioned": False,
+                                                              "require_last_inspection": False})
+    assert Candidate.objects.get(round_id=later["id"], organization=cast.other_org).eligible
