@@ -517,4 +517,11 @@ def rollups_refresh_all() -> dict:
     result["schedule_rows"] = sum(schedule_refresh(year=y) for y in years)
     result["volunteer_rows"] = volunteers_refresh()
     result["live_rows"] = live_recompute(day=timezone.localdate())
+    if connection.vendor == "postgresql":
+        # Fresh statistics: planned on an empty table's, the "most active" ranking sorts
+        # a whole period instead of reading its index in order (17 ms → 0.1 ms measured).
+        with connection.cursor() as cur:
+            for model in (RecordFact, RegionPeriod, OrganizationPeriod, ProjectPeriod, RegionSchedule,
+                          RegionVolunteers, RegionLive):
+                cur.execute(f"ANALYZE {model._meta.db_table}")
     return result

@@ -13,6 +13,7 @@ on a fresh database."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import random
@@ -211,9 +212,11 @@ class Command(BaseCommand):
         for _ in range(int(n_orgs * PROJECTS_PER_ORG)):
             oid, oregion, worker = rng.choice(org_rows)
             region = oregion if len(oregion) == 12 else rng.choice(by_prefix[oregion])
-            # Activity grows over the years: publication dates lean towards the recent end.
-            published = first_day - timedelta(days=60) + timedelta(days=int((span_days + 60) * math.sqrt(rng.random())))
-            published = min(published, today - timedelta(days=1))
+            # Half the projects exist from the start; the others are published over the years.
+            if rng.random() < 0.5:
+                published = first_day - timedelta(days=rng.randint(1, 300))
+            else:
+                published = first_day + timedelta(days=int(span_days * rng.random()))
             at = timezone.make_aware(datetime.combine(published, datetime.min.time()) + timedelta(hours=9))
             projects.row([str(project_id), str(oid), str(worker), rng.choice(TITLES), region, "published",
                           at.isoformat(), (at - timedelta(days=3)).isoformat(), rng.choice(domains)])
@@ -234,10 +237,17 @@ class Command(BaseCommand):
         shift_id, record_id = _next_id(Shift), _next_id(ServiceRecord)
         written = 0
         pending_after = today - timedelta(days=2)  # the last two days are still awaiting review
+        # Service days grow gently over the period (density ∝ 1 + t: the last day sees a
+        # third more than the average day), each shift in a project already published.
+        project_rows.sort(key=lambda row: row[4])
+        published_days = [row[4] for row in project_rows]
         while written < n_records:
-            pid, oid, owner, region, published = rng.choice(project_rows)
-            start_day = max(published, first_day)
-            day = start_day + timedelta(days=int((today - start_day).days * rng.random()))
+            t = -1 + math.sqrt(1 + 3 * rng.random())
+            day = min(first_day + timedelta(days=int(span_days * t)), today - timedelta(days=1))
+            eligible = bisect.bisect_right(published_days, day)
+            if not eligible:
+                continue
+            pid, oid, owner, region, published = project_rows[rng.randrange(eligible)]
             hour = rng.choice((8, 9, 10, 14, 15, 19))
             length = rng.choice((2, 2, 3, 3, 4))
             starts = timezone.make_aware(datetime.combine(day, datetime.min.time()) + timedelta(hours=hour))
