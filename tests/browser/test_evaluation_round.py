@@ -50,6 +50,15 @@ def test_a_round_runs_from_opening_to_published_grades_and_an_appeal(new_context
 
     # Open the round: eligibility with reasons, the eligible two enrolled.
     bureau.goto("/console/evaluation")
+    # A past penalty is recorded (it ended, so it excludes nobody from this round).
+    bureau.get_by_test_id("sanction-search").fill("慈善基金会")
+    bureau.get_by_test_id("sanction-find").click()
+    expect(bureau.get_by_test_id("sanction-org")).to_contain_text("濮阳市慈善基金会")
+    bureau.get_by_test_id("sanction-start").fill("2024-01-01")
+    bureau.get_by_test_id("sanction-end").fill("2024-06-30")
+    bureau.get_by_test_id("sanction-note").fill("违规开展募捐，已整改")
+    bureau.get_by_test_id("sanction-save").click()
+    expect(bureau.get_by_test_id("sanction-row")).to_contain_text("行政处罚")
     bureau.get_by_test_id("round-new").click()
     shot(bureau, "round-form")
     bureau.get_by_test_id("round-open").click()
