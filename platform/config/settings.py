@@ -220,7 +220,8 @@ CELERY_BEAT_SCHEDULE = {
     "projects-short-shifts": {"task": "projects.shifts_short_notify", "schedule": 900.0},
     "projects-shift-rules": {"task": "projects.shift_rules_generate", "schedule": 3600.0},
     "projects-needs-sync": {"task": "projects.needs_sync_projects", "schedule": 600.0},
-    "evaluation-deadline-reminders": {"task": "evaluation.deadline_reminders_send", "schedule": crontab(hour=9, minute=0)},
+    "evaluation-deadline-reminders": {"task": "evaluation.deadline_reminders_send",
+                                      "schedule": crontab(hour=9, minute=0)},
     "evaluation-expiry-reminders": {"task": "evaluation.expiry_reminders_send", "schedule": crontab(hour=9, minute=10)},
     "auth-expired-cleanup": {
         "task": "accounts.expired_credentials_cleanup",
