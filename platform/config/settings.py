@@ -288,6 +288,9 @@ SPECTACULAR_SETTINGS = {
         "EvaluationAppealStatusEnum": "evaluation.models.Appeal.Status",
         "VenueKindEnum": "organizations.models.Venue.Kind",
         "FilingMemberKindEnum": ["individual", "unit"],
+        "NeedStatusEnum": "projects.models.Need.Status",
+        "NeedCategoryEnum": "projects.models.Need.Category",
+        "NeedUrgencyEnum": "projects.models.Need.Urgency",
     },
 }
 
