@@ -128,8 +128,17 @@ def _cells(rows: Iterable[tuple[str, date]]) -> set[tuple[str, str, date]]:
 
 
 def _insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
-    per = 1000
+    """Append rows: COPY on PostgreSQL (a day's facts in a fraction of the time
+    multi-row INSERTs take), multi-row INSERTs elsewhere."""
+    if not rows:
+        return
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        per = 1000
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
             marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
