@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from accounts.models import Region, User
 from evaluation.models import Expert
+from organizations.charter_template import charter_template
 from organizations.models import Inspection, Organization
+from organizations.services.charter import charter_version_add
 
 EXPERT_PHONE = "13800000005"
 
@@ -46,11 +48,13 @@ def evaluation_demo_seed(*, password_hash: str) -> Expert:
             if party == Organization.PartyBuilding.INSTRUCTOR and not org.party_instructor_name:
                 org.party_instructor_name = "李指导员"
                 changed.append("party_instructor_name")
-            if not org.charter_has_party_clause:
-                org.charter_has_party_clause = True
-                changed.append("charter_has_party_clause")
         if changed:
             org.save(update_fields=changed)
+        if party != "none" and org.charter_version == 0:
+            # A real charter from the model text (it carries the party-building clause), so the
+            # record's charter page and its "含党建条款" flag tell the same story.
+            charter_version_add(organization=org, actor=None, note="演示数据：章程示范文本",
+                                sections=charter_template(name=org.name, org_type=org.org_type))
         for offset, result in zip((2, 1), inspections or (), strict=False):
             Inspection.objects.get_or_create(organization=org, year=today.year - offset,
                                              defaults={"result": result, "note": "演示数据"})

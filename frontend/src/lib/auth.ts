@@ -32,12 +32,14 @@ export function isStaff(): boolean {
 export function consoleHome(): string {
   if (isStaff()) return '/console/registry'
   if (hasRole('social_worker')) return '/console/projects'
+  // An evaluation expert has nothing else to do in the console than score.
+  if (hasRole('expert')) return '/console/evaluation/mine'
   const own = auth.user?.organizations?.find((o) => o.role === 'org_admin')
   return own ? `/console/registry/${own.id}` : '/console/registry'
 }
 
 export function homePath(): string {
-  if (isStaff() || hasRole('social_worker')) return consoleHome()
+  if (isStaff() || hasAnyRole(['social_worker', 'expert'])) return consoleHome()
   return '/m/projects'
 }
 
