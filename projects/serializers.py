@@ -60,6 +60,10 @@ class ProjectCreateSerializer(serializers.Serializer):
     min_age = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
     guardian_required_for_minors = serializers.BooleanField(required=False)
     requires_approval = serializers.BooleanField(required=False)
+    # The team that carries the project (one of the organization's own) and the optional
+    # members-first window; the service checks the team against the organization.
+    team = serializers.IntegerField(min_value=1, required=False, allow_null=True, source="team_id")
+    members_first_until = serializers.DateTimeField(required=False, allow_null=True)
 
     def validate(self, attrs):
         if attrs.get("funding_source") == ServiceProject.Funding.GOVERNMENT_PURCHASE:

@@ -432,15 +432,17 @@ class Team(models.Model):
 
 
 class TeamMembership(models.Model):
-    """One volunteer's standing in one team. Rows are kept when someone leaves or is
-    declined (the history stays); at most one pending or active row per volunteer and
-    team, which the database enforces."""
+    """One volunteer's standing in one team. Rows are kept when someone leaves, is
+    declined or is removed by the leader (the history stays); at most one pending or
+    active row per volunteer and team, which the database enforces. ``left_at`` is when
+    an active or pending row ended, whoever ended it."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "待审核"
         ACTIVE = "active", "队员"
         DECLINED = "declined", "未通过"
         LEFT = "left", "已退出"
+        REMOVED = "removed", "已移出"
 
     class Via(models.TextChoices):
         APPLICATION = "application", "申请加入"
@@ -460,6 +462,10 @@ class TeamMembership(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     left_at = models.DateTimeField(null=True, blank=True)
+    # Set when the leader (or the organization's admin) removes an active member.
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    removal_reason = models.CharField("移出原因", max_length=200, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -470,6 +476,11 @@ class TeamMembership(models.Model):
                                     name="team_membership_one_open"),
             models.CheckConstraint(condition=~Q(status="active") | Q(joined_at__isnull=False),
                                    name="team_membership_active_has_joined_at"),
+            # A removal always says who and why: the member is told, the history shows it.
+            models.CheckConstraint(
+                condition=~Q(status="removed") | (Q(removed_by__isnull=False) & ~Q(removal_reason="")
+                                                  & Q(left_at__isnull=False)),
+                name="team_membership_removed_has_reason"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from config.exceptions import Conflict, DomainError, Forbidden
 from notifications.services import notification_send
 from organizations.models import Membership, Organization
 from projects.models import ServiceProject, Shift, Signup
+from volunteers.models import Team
 
 
 def project_create(*, user: User, organization: Organization, title: str, region: Region,
@@ -26,8 +27,11 @@ def project_create(*, user: User, organization: Organization, title: str, region
                    funding_contract_ref: str = "", funding_amount: Decimal | None = None,
                    risk_disclosure: str = "", accident_insurance: bool = False,
                    min_age: int | None = None, guardian_required_for_minors: bool = False,
-                   requires_approval: bool = False) -> ServiceProject:
-    """A social worker of ``organization`` drafts a project that they will lead.
+                   requires_approval: bool = False, team_id: int | None = None,
+                   members_first_until: datetime | None = None) -> ServiceProject:
+    """A social worker of ``organization`` drafts a project that they will lead,
+    optionally carried by one of the organization's teams (``team_id``) with a
+    members-first window (same rules as ``project_team_set``).
 
     The funding rule (a government purchase needs a contract reference and an amount) is
     checked here as well as by a database constraint."""
@@ -35,14 +39,17 @@ def project_create(*, user: User, organization: Organization, title: str, region
                                      role=Membership.Role.SOCIAL_WORKER).exists():
         raise Forbidden("not_social_worker", "只有该组织的社工可以发布服务项目",
                         fields={"organization": ["您不是该组织的社工"]})
+    errors: dict[str, list[str]] = {}
     if funding_source == ServiceProject.Funding.GOVERNMENT_PURCHASE:
-        errors = {}
         if not funding_contract_ref:
             errors["funding_contract_ref"] = ["政府购买服务须填写合同编号"]
         if funding_amount is None:
             errors["funding_amount"] = ["政府购买服务须填写金额"]
-        if errors:
-            raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
+    team, team_errors = _team_of(organization_id=organization.id, team_id=team_id,
+                                 members_first_until=members_first_until)
+    errors.update(team_errors)
+    if errors:
+        raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
     return ServiceProject.objects.create(
         organization=organization, owner=user, title=title, region=region,
         description=description, address=address, lat=lat, lng=lng,
@@ -50,7 +57,27 @@ def project_create(*, user: User, organization: Organization, title: str, region
         funding_contract_ref=funding_contract_ref, funding_amount=funding_amount,
         risk_disclosure=risk_disclosure, accident_insurance=accident_insurance, min_age=min_age,
         guardian_required_for_minors=guardian_required_for_minors, requires_approval=requires_approval,
+        team=team, members_first_until=members_first_until,
     )
+
+
+def _team_of(*, organization_id: int, team_id: int | None,
+             members_first_until: datetime | None) -> tuple[Team | None, dict[str, list[str]]]:
+    """The team a project of ``organization_id`` may be carried by, and the field errors:
+    only a team the project's own organization owns (its members are that
+    organization's volunteers, its leader one of its social workers), and a
+    members-first window only with a team."""
+    errors: dict[str, list[str]] = {}
+    team = None
+    if team_id is not None:
+        team = Team.objects.filter(id=team_id).first()
+        if team is None:
+            errors["team"] = ["服务队不存在"]
+        elif team.organization_id != organization_id:
+            errors["team"] = ["只能选择本组织的服务队"]
+    if members_first_until is not None and team_id is None:
+        errors["members_first_until"] = ["设置队员优先报名须先选择服务队"]
+    return team, errors
 
 
 def _project_cas(*, project: ServiceProject, from_statuses, code: str, detail: str, **changes) -> ServiceProject:
@@ -154,18 +181,8 @@ def project_team_set(*, project: ServiceProject, team_id: int | None,
     """Attach a team of the project's own organization to a project (checked manager),
     optionally opening sign-ups to its members first until ``members_first_until``.
     ``team_id=None`` detaches the team and ends any members-first window."""
-    from volunteers.models import Team
-
-    errors: dict[str, list[str]] = {}
-    team = None
-    if team_id is not None:
-        team = Team.objects.filter(id=team_id).first()
-        if team is None:
-            errors["team"] = ["服务队不存在"]
-        elif team.organization_id != project.organization_id:
-            errors["team"] = ["只能选择本组织的服务队"]
-    if members_first_until is not None and team_id is None:
-        errors["members_first_until"] = ["设置队员优先报名须先选择服务队"]
+    team, errors = _team_of(organization_id=project.organization_id, team_id=team_id,
+                            members_first_until=members_first_until)
     if errors:
         raise DomainError("invalid", next(iter(errors.values()))[0], fields=errors)
     with transaction.atomic():

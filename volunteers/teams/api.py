@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from config.exceptions import DomainError
 from config.pagination import PageNumberPagination, paginated_response
-from projects.serializers import OptionalReasonSerializer
+from projects.serializers import OptionalReasonSerializer, ReasonSerializer
 from volunteers.models import TeamMembership
 from volunteers.teams import selectors, services
 from volunteers.teams.serializers import (
@@ -105,13 +105,15 @@ class TeamInviteCodeApi(APIView):
 
 
 class TeamMembersApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=["active", "pending"])],
-                   responses=TeamMembershipSerializer(many=True), summary="队员或入队申请（队长）")
+    LISTED = (TeamMembership.Status.ACTIVE, TeamMembership.Status.PENDING, TeamMembership.Status.REMOVED)
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=["active", "pending", "removed"])],
+                   responses=TeamMembershipSerializer(many=True), summary="队员、入队申请或已移出的队员（队长）")
     def get(self, request, pk: int):
         team = selectors.team_for_leader(user=request.user, team_id=pk)
         wanted = request.query_params.get("status", TeamMembership.Status.ACTIVE)
-        if wanted not in (TeamMembership.Status.ACTIVE, TeamMembership.Status.PENDING):
-            raise DomainError("invalid", "status 只能是 active 或 pending", fields={"status": ["取值无效"]})
+        if wanted not in self.LISTED:
+            raise DomainError("invalid", "status 只能是 active、pending 或 removed", fields={"status": ["取值无效"]})
         return paginated_response(self, request, selectors.team_members(team=team, status=wanted),
                                   TeamMembershipSerializer, full=True)
 
@@ -133,4 +135,16 @@ class TeamMembershipDeclineApi(APIView):
         data.is_valid(raise_exception=True)
         membership = services.team_membership_decline(user=request.user, membership=membership,
                                                       **data.validated_data)
+        return Response(TeamMembershipSerializer(membership, context={"full": True}).data)
+
+
+class TeamMembershipRemoveApi(APIView):
+    @extend_schema(request=ReasonSerializer, responses=TeamMembershipSerializer,
+                   summary="移出队员（队长或组织管理员，须填写原因）")
+    def post(self, request, pk: int):
+        membership = selectors.membership_for_leader(user=request.user, membership_id=pk)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.team_membership_remove(user=request.user, membership=membership,
+                                                     reason=data.validated_data["reason"])
         return Response(TeamMembershipSerializer(membership, context={"full": True}).data)

@@ -86,9 +86,15 @@ def membership_for_leader(*, user: User, membership_id: int) -> TeamMembership:
     return membership
 
 
+_MEMBER_ORDER = {TeamMembership.Status.ACTIVE: ("joined_at", "id"),
+                 TeamMembership.Status.REMOVED: ("-left_at", "-id")}
+
+
 def team_members(*, team: Team, status: str = TeamMembership.Status.ACTIVE) -> QuerySet[TeamMembership]:
-    return (TeamMembership.objects.filter(team=team, status=status).select_related("volunteer")
-            .order_by("joined_at" if status == TeamMembership.Status.ACTIVE else "created_at", "id"))
+    """Members by status: active ones in joining order, applications oldest first, removed
+    ones latest first (the history the leader looks back on)."""
+    return (TeamMembership.objects.filter(team=team, status=status).select_related("volunteer", "team")
+            .order_by(*_MEMBER_ORDER.get(status, ("created_at", "id"))))
 
 
 def is_team_member(*, team_id: int, volunteer_id: int) -> bool:

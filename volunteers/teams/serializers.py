@@ -62,7 +62,7 @@ class InviteCodeSerializer(serializers.ModelSerializer):
 
 class TeamMembershipSerializer(serializers.ModelSerializer):
     # Plain strings in the schema: "status" names several choice sets across the API.
-    status = serializers.CharField(read_only=True, help_text="pending | active | declined | left")
+    status = serializers.CharField(read_only=True, help_text="pending | active | declined | left | removed")
     via = serializers.CharField(read_only=True, help_text="application | invite_code")
     volunteer = serializers.SerializerMethodField()
     team = serializers.SerializerMethodField()
@@ -70,7 +70,7 @@ class TeamMembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = TeamMembership
         fields = ["id", "team", "volunteer", "status", "via", "message", "created_at", "joined_at",
-                  "decided_at", "left_at"]
+                  "decided_at", "left_at", "removal_reason"]
 
     def get_team(self, membership: TeamMembership) -> dict:
         return {"id": membership.team_id, "name": membership.team.name}

@@ -1,5 +1,5 @@
 """Writes for teams (志愿服务队): creating a team, applying, joining by invite code,
-the leader's decisions, leaving, and resetting the invite code.
+the leader's decisions, leaving, removing a member, and resetting the invite code.
 
 Locking: every change to a volunteer's membership takes that volunteer's user row
 first, the same first lock as a sign-up (``projects.services``). A sign-up to a
@@ -101,6 +101,20 @@ def team_apply(*, volunteer: User, team: Team, message: str = "") -> TeamMembers
     return membership
 
 
+def _refuse_removed_rejoining_by_code(*, volunteer: User, team: Team) -> None:
+    """A removed member still knows the code; it must not undo the leader's removal.
+    Once the leader resets the code after the removal, the new code is a fresh
+    invitation and works. Applying stays open: the leader decides it."""
+    last_removal = (TeamMembership.objects.filter(team_id=team.id, volunteer_id=volunteer.id,
+                                                  status=TeamMembership.Status.REMOVED)
+                    .order_by("-left_at").values_list("left_at", flat=True).first())
+    if last_removal is None:
+        return
+    if team.invite_code_reset_at is None or team.invite_code_reset_at < last_removal:
+        raise Forbidden("removed_from_team", "您已被移出该服务队，如需重新加入请提交申请",
+                        fields={"invite_code": ["您已被移出该服务队"]})
+
+
 def team_join_by_code(*, volunteer: User, code: str) -> TeamMembership:
     """Join with the leader's invite code: active at once (the code is the leader's
     invitation). A pending application of the same volunteer becomes the membership."""
@@ -114,6 +128,7 @@ def team_join_by_code(*, volunteer: User, code: str) -> TeamMembership:
         current = _open_membership(team_id=team.id, volunteer_id=volunteer.id)
         if current is not None and current.status == TeamMembership.Status.ACTIVE:
             raise Conflict("already_member", "您已是该服务队队员")
+        _refuse_removed_rejoining_by_code(volunteer=volunteer, team=team)
         if current is not None:
             TeamMembership.objects.filter(id=current.id, status=TeamMembership.Status.PENDING).update(
                 status=TeamMembership.Status.ACTIVE, via=TeamMembership.Via.INVITE_CODE, joined_at=now,
@@ -180,3 +195,45 @@ def team_leave(*, volunteer: User, team: Team) -> TeamMembership:
                               body=f"{volunteer.name} 退出了「{team.name}」。",
                               data={"team_id": team.id, "membership_id": current.id})
     return current
+
+
+def team_membership_remove(*, user: User, membership: TeamMembership, reason: str) -> TeamMembership:
+    """The leader, or an admin of the team's organization, removes an active member
+    (``membership`` checked by ``membership_for_leader``). The row stays as history with
+    who removed the member and why; the member is told the reason (and the leader too
+    when an admin did it).
+
+    The member's existing sign-ups are NOT cancelled: each is the volunteer's own
+    commitment to a shift, made under the rules of its time (a members-first sign-up
+    was valid when made), and the shift's social worker may be counting on that seat.
+    Cancelling them here would also notify and promote waitlisted volunteers as a side
+    effect of a team decision; whoever manages the shift can cancel a sign-up on its own
+    if that is wanted. What removal does end is the member's right to sign up during a
+    members-first window (``_members_first_check`` asks for an active membership) and
+    to be signed up in bulk by the leader.
+
+    Lock: the volunteer's user row, like every membership change, so a sign-up of this
+    volunteer to a members-first project runs wholly before or after the removal.
+    Compare-and-set on the active row: removed exactly once."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("invalid", "请填写移出原因", fields={"reason": ["请填写移出原因"]})
+    now = timezone.now()
+    team = membership.team
+    with transaction.atomic():
+        User.objects.select_for_update().filter(id=membership.volunteer_id).exists()
+        if TeamMembership.objects.filter(id=membership.id, status=TeamMembership.Status.ACTIVE).update(
+                status=TeamMembership.Status.REMOVED, left_at=now, removed_by=user,
+                removal_reason=reason) != 1:
+            raise Conflict("not_active", "该志愿者已不是队员")
+        membership.refresh_from_db()
+        notification_send(recipient_id=membership.volunteer_id, kind="team_member_removed",
+                          title="您已被移出服务队",
+                          body=f"您已被移出「{team.name}」。原因：{reason}",
+                          data={"team_id": team.id, "membership_id": membership.id, "reason": reason})
+        if user.id != team.leader_id:
+            notification_send(recipient_id=team.leader_id, kind="team_member_removed_by_admin",
+                              title="队员被移出",
+                              body=f"{user.name} 将 {membership.volunteer.name} 移出了「{team.name}」。原因：{reason}",
+                              data={"team_id": team.id, "membership_id": membership.id, "reason": reason})
+    return membership

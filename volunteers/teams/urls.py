@@ -13,4 +13,5 @@ urlpatterns = [
     path("team-memberships/<int:pk>/accept/", api.TeamMembershipAcceptApi.as_view(), name="team-membership-accept"),
     path("team-memberships/<int:pk>/decline/", api.TeamMembershipDeclineApi.as_view(),
          name="team-membership-decline"),
+    path("team-memberships/<int:pk>/remove/", api.TeamMembershipRemoveApi.as_view(), name="team-membership-remove"),
 ]
