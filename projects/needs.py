@@ -29,6 +29,7 @@ from PIL import Image, UnidentifiedImageError
 from accounts.models import Region, StaffRole, User
 from accounts.selectors import staff_region
 from config.exceptions import Conflict, DomainError, Forbidden
+from config.uploads import files_removed_on_failure
 from notifications.services import notification_send
 from organizations.models import Membership, Organization
 from projects.models import Need, NeedEvent, NeedPhoto, ServiceProject
@@ -272,13 +273,15 @@ def need_create(*, reporter: User, region: Region, category: str, description: s
         raise DomainError("too_many_photos", f"最多上传 {max_count} 张照片",
                           fields={"photos": [f"最多 {max_count} 张"]})
     formats = [_check_photo(upload, i, max_bytes) for i, upload in enumerate(photos)]
-    with transaction.atomic():
+    # The photos reach storage before the transaction ends: removed again if it fails.
+    with files_removed_on_failure() as keep, transaction.atomic():
         need = Need.objects.create(reporter=reporter, region=region, category=category, description=description,
                                    address=address, lat=lat, lng=lng, urgency=urgency)
         for upload, fmt in zip(photos, formats, strict=True):
             photo = NeedPhoto(need=need, size=upload.size, content_type=PHOTO_FORMATS[fmt])
             photo.image_format = fmt  # read by the upload path for the file's suffix
             photo.image.save(upload.name or "photo", upload, save=False)
+            keep(photo.image)
             photo.save()
         _event(need=need, from_status="", actor=reporter, note="居民提交需求")
         staff = User.objects.filter(staff_role=StaffRole.COMMUNITY, region_id=region.code, is_active=True)

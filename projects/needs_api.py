@@ -96,8 +96,18 @@ class NeedDetailSerializer(NeedSerializer):
         return RateableShiftSerializer(shifts, many=True).data
 
 
+class RegionCodeField(serializers.SlugRelatedField):
+    """A region by its code. A code with a NUL byte is refused before the lookup:
+    PostgreSQL rejects such text with an error (a 500) instead of finding nothing."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
 class NeedCreateSerializer(serializers.Serializer):
-    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    region = RegionCodeField(slug_field="code", queryset=Region.objects.all())
     category = serializers.ChoiceField(choices=Need.Category.choices)
     description = serializers.CharField(max_length=2000)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -142,6 +152,13 @@ class NeedStatsSerializer(serializers.Serializer):
 
 # --- views ----------------------------------------------------------------------------
 
+def _region_param(raw: str | None) -> str | None:
+    # PostgreSQL errors on a NUL byte in text instead of matching nothing.
+    if raw and "\x00" in raw:
+        raise DomainError("invalid", "region 取值无效", fields={"region": ["取值无效"]})
+    return raw or None
+
+
 def _choice(raw: str | None, choices, field: str) -> str | None:
     if raw and raw not in choices:
         raise DomainError("invalid", f"{field} 取值无效", fields={field: ["取值无效"]})
@@ -164,7 +181,7 @@ class NeedListApi(APIView):
     def get(self, request):
         q = request.query_params
         qs = needs.need_list(
-            user=request.user, mine=q.get("mine") in ("1", "true"), region=q.get("region") or None,
+            user=request.user, mine=q.get("mine") in ("1", "true"), region=_region_param(q.get("region")),
             category=_choice(q.get("category"), Need.Category.values, "category"),
             status=_choice(q.get("status"), Need.Status.values, "status"),
             urgency=_choice(q.get("urgency"), Need.Urgency.values, "urgency"))
@@ -185,7 +202,7 @@ class NeedStatsApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("region", str)], responses=NeedStatsSerializer,
                    summary="居民需求统计（类别 × 状态）")
     def get(self, request):
-        return Response(needs.need_stats(user=request.user, region=request.query_params.get("region") or None))
+        return Response(needs.need_stats(user=request.user, region=_region_param(request.query_params.get("region"))))
 
 
 class NeedDetailApi(APIView):

@@ -38,6 +38,10 @@ SOURCES: dict[str, Source] = {
     "final_hours": Source("近12个月已公示的志愿服务时长", "小时", "number"),
     "hours_per_member": Source("近12个月人均志愿服务时长（时长 ÷ 个人会员数）", "小时/人", "number"),
     "volunteers": Source("近12个月月均参与志愿者人数", "人", "number"),
+    # The people served (服务对象) rate the service: ``OrganizationMetric.service_rating``.
+    # The metric's ``average_rating`` is the social workers' quality rating of their own
+    # volunteers, not what the people served think; the source keeps its name because
+    # the shipped templates refer to it.
     "average_rating": Source("近12个月服务对象平均评分（1–5 分，按志愿者人数加权）", "分", "number"),
     "no_show_rate": Source("近12个月爽约率（未到岗 ÷ 已确认报名）", "", "number"),
     "needs_served": Source("近12个月回应的居民需求", "项", "number"),
@@ -77,7 +81,7 @@ def source_values(*, organization: Organization, cutoff: date, year: int) -> dic
         volunteers=Sum("volunteers"), needs=Sum("needs_served"), confirmed=Sum("confirmed_signups"),
         no_shows=Sum("no_shows"))
     hours = sums["hours"] or Decimal("0")
-    rated = [(r.average_rating, r.volunteers) for r in rows if r.average_rating is not None and r.volunteers]
+    rated = [(r.service_rating, r.volunteers) for r in rows if r.service_rating is not None and r.volunteers]
     weight = sum(v for _, v in rated)
     confirmed = sums["confirmed"] or 0
     inspection = organization.inspections.filter(year=year - 1).first()

@@ -19,7 +19,7 @@ from django.http import Http404
 
 from accounts.models import StaffRole, User
 from accounts.selectors import staff_region
-from config.exceptions import Forbidden
+from config.exceptions import DomainError, Forbidden
 from evaluation.models import (
     Appeal,
     Candidate,
@@ -37,6 +37,21 @@ from organizations.models import Membership
 from organizations.selectors import governs
 
 MANAGER_ROLE = {Round.Scope.GENERAL: StaffRole.BUREAU, Round.Scope.COMMUNITY: StaffRole.STREET}
+
+
+def _int_param(params, name: str) -> int | None:
+    """A numeric query parameter, or None when absent or not a plain number. ASCII only
+    (``"²".isdigit()`` is true but ``int("²")`` fails) and at most 18 digits (SQLite
+    cannot bind a larger integer)."""
+    raw = params.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
+def _text_params(params, *names: str) -> None:
+    """Refuse a NUL byte in a text filter (PostgreSQL errors on it instead of matching nothing)."""
+    bad = [name for name in names if "\x00" in params.get(name, "")]
+    if bad:
+        raise DomainError("invalid", "查询参数无效", fields={name: ["包含无效字符"] for name in bad})
 
 
 def expert_of(*, user: User) -> Expert | None:
@@ -81,8 +96,8 @@ def round_counts(qs: QuerySet[Round]) -> QuerySet[Round]:
 
 def round_list(*, user: User, params) -> QuerySet[Round]:
     qs = round_counts(_staff_rounds(user=user).select_related("region"))
-    if params.get("year", "").isdigit():
-        qs = qs.filter(year=int(params["year"]))
+    if (year := _int_param(params, "year")) is not None:
+        qs = qs.filter(year=year)
     if params.get("status") in Round.Status.values:
         qs = qs.filter(status=params["status"])
     return qs
@@ -174,10 +189,10 @@ def evaluation_list(*, user: User, params) -> QuerySet[Evaluation]:
     qs = (Evaluation.objects.filter(id__in=ids)
           .select_related("round", "organization__region", "template")
           .order_by("-round__year", "round_id", "organization_id"))
-    if params.get("round", "").isdigit():
-        qs = qs.filter(round_id=int(params["round"]))
-    if params.get("organization", "").isdigit():
-        qs = qs.filter(organization_id=int(params["organization"]))
+    if (round_id := _int_param(params, "round")) is not None:
+        qs = qs.filter(round_id=round_id)
+    if (organization_id := _int_param(params, "organization")) is not None:
+        qs = qs.filter(organization_id=organization_id)
     if params.get("status") in Evaluation.Status.values:
         qs = qs.filter(status=params["status"])
     if params.get("assigned") in ("1", "true"):
@@ -202,6 +217,7 @@ def evidence_for_viewer(*, user: User, evidence_id: int) -> Evidence:
 
 
 def template_list(*, params) -> QuerySet[Template]:
+    _text_params(params, "kind", "region")
     qs = Template.objects.select_related("region")
     if params.get("current") in ("1", "true"):
         qs = qs.filter(is_current=True)
@@ -241,12 +257,14 @@ def current_grade(*, organization_id: int, day: date | None = None) -> Grade | N
 def public_grades(*, params, today: date) -> QuerySet[Grade]:
     """Current, valid grades, for everyone; ``organization`` + ``history=1`` gives one
     organization's whole grade history instead."""
+    _text_params(params, "region", "grade", "org_type", "search")
+    organization_id = _int_param(params, "organization")
     qs = Grade.objects.select_related("organization__region", "round")
-    if params.get("history") in ("1", "true") and params.get("organization", "").isdigit():
-        return qs.filter(organization_id=int(params["organization"])).order_by("-published_at", "-id")
+    if params.get("history") in ("1", "true") and organization_id is not None:
+        return qs.filter(organization_id=organization_id).order_by("-published_at", "-id")
     qs = qs.filter(status=Grade.Status.CURRENT, valid_from__lte=today, valid_until__gte=today)
-    if params.get("organization", "").isdigit():
-        qs = qs.filter(organization_id=int(params["organization"]))
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
     if params.get("region"):
         qs = qs.filter(organization__region__code__startswith=params["region"])
     if params.get("grade"):

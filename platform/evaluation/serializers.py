@@ -26,6 +26,18 @@ from evaluation.models import (
 )
 
 SCORE = dict(max_digits=7, decimal_places=2, min_value=Decimal("0"))
+# Ids beyond a 64-bit integer are refused here: SQLite cannot even bind them (a 500).
+ID = dict(min_value=1, max_value=2**63 - 1)
+
+
+class RegionCodeField(serializers.PrimaryKeyRelatedField):
+    """A region by its code. A code with a NUL byte is refused before the lookup:
+    PostgreSQL rejects such text with an error (a 500) instead of finding nothing."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
 
 class TemplateSerializer(serializers.ModelSerializer):
@@ -46,7 +58,7 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 class TemplateCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TemplateKind.choices)
-    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
+    region = RegionCodeField(queryset=Region.objects.all())
     name = serializers.CharField(max_length=100)
     total_points = serializers.JSONField(help_text="总分（正整数，默认 1000）")
     grade_bands = serializers.JSONField(help_text='[{"grade": "5A", "min": 900}, …]')
@@ -100,14 +112,14 @@ class RoundSerializer(serializers.ModelSerializer):
 
 class RoundCreateSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
-    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
+    region = RegionCodeField(queryset=Region.objects.all())
     scope = serializers.ChoiceField(choices=Round.Scope.choices, default=Round.Scope.GENERAL)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     cutoff_date = serializers.DateField()
     self_assessment_deadline = serializers.DateField()
     appeal_window_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
     eligibility_rules = serializers.DictField(required=False, help_text="覆盖默认参评条件")
-    templates = serializers.DictField(child=serializers.IntegerField(), required=False,
+    templates = serializers.DictField(child=serializers.IntegerField(**ID), required=False,
                                       help_text="按组织类型指定模板版本 id（默认：适用区划的当前版本）")
 
 
@@ -146,8 +158,8 @@ class EvaluationSerializer(serializers.ModelSerializer):
 
 
 class EvaluationCreateSerializer(serializers.Serializer):
-    round = serializers.IntegerField()
-    organization = serializers.IntegerField()
+    round = serializers.IntegerField(**ID)
+    organization = serializers.IntegerField(**ID)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -301,8 +313,8 @@ class ExpertCreateSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    expert = serializers.IntegerField()
-    evaluations = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=500)
+    expert = serializers.IntegerField(**ID)
+    evaluations = serializers.ListField(child=serializers.IntegerField(**ID), allow_empty=False, max_length=500)
 
 
 class CommitteeSerializer(serializers.ModelSerializer):
@@ -371,7 +383,7 @@ class SanctionSerializer(serializers.ModelSerializer):
 
 
 class SanctionCreateSerializer(serializers.Serializer):
-    organization = serializers.IntegerField()
+    organization = serializers.IntegerField(**ID)
     kind = serializers.ChoiceField(choices=Sanction.Kind.choices)
     started_on = serializers.DateField()
     ended_on = serializers.DateField(required=False, allow_null=True, default=None)

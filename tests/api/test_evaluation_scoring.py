@@ -32,12 +32,16 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def hand_built_metrics(org) -> None:
+    # ``service_rating`` is what the people served gave; ``average_rating`` (the social
+    # workers' quality rating of volunteers) must not count as their rating.
     metric(org, date(2025, 3, 1), projects_run=2, shifts_held=4, volunteers=10, final_hours=Decimal("300"),
-           average_rating=Decimal("4.50"), confirmed_signups=20, no_shows=2, needs_served=3)
+           service_rating=Decimal("4.50"), average_rating=Decimal("1.00"),
+           confirmed_signups=20, no_shows=2, needs_served=3)
     metric(org, date(2025, 6, 1), projects_run=2, shifts_held=3, volunteers=8, final_hours=Decimal("200"),
-           average_rating=Decimal("4.00"), confirmed_signups=10, no_shows=1, needs_served=2)
+           service_rating=Decimal("4.00"), average_rating=Decimal("1.00"),
+           confirmed_signups=10, no_shows=1, needs_served=2)
     metric(org, date(2025, 12, 1), projects_run=1, shifts_held=2, volunteers=6, final_hours=Decimal("100"),
-           average_rating=None, confirmed_signups=10, no_shows=0, needs_served=0)
+           service_rating=None, average_rating=Decimal("5.00"), confirmed_signups=10, no_shows=0, needs_served=0)
     # Outside the twelve months that end on the cut-off: neither may count.
     metric(org, date(2024, 12, 1), projects_run=9, final_hours=Decimal("5000"), volunteers=50)
     metric(org, date(2026, 1, 1), projects_run=9, final_hours=Decimal("5000"), volunteers=50)

@@ -53,6 +53,10 @@ def committee_record(*, user: User, rnd: Round, members_present: list[str], vote
         rnd = Round.objects.select_for_update().get(id=rnd.id)
         if rnd.status != Round.Status.OPEN:
             raise Conflict("round_not_open", "该轮评估已审定")
+        # Lock order round → evaluations (as in ``round_publish``). Score writers lock
+        # their evaluation row and then check the round: one still writing finishes
+        # before the scores below are read, one that comes later finds the round decided.
+        list(rnd.evaluations.select_for_update().values_list("id", flat=True))
         unscored = _unscored(rnd)
         if unscored:
             raise Conflict("not_all_scored", f"还有 {len(unscored)} 家组织未完成评分：{'、'.join(unscored[:5])}",

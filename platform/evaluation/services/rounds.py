@@ -128,6 +128,10 @@ def evaluation_create(*, user: User, rnd: Round, organization_id: int) -> Evalua
     template = RoundTemplate.objects.get(round=rnd, kind=kind).template
     try:
         with transaction.atomic():
+            # Under the round's lock (the committee takes it to decide): an organization
+            # enrolled into a round decided meanwhile could never be scored or published.
+            if Round.objects.select_for_update().get(id=rnd.id).status != Round.Status.OPEN:
+                raise Conflict("round_closed", "该轮评估已审定，不能再增加参评组织")
             Candidate.objects.update_or_create(round=rnd, organization=org,
                                                defaults={"eligible": True, "reasons": reasons})
             return _enrol(rnd=rnd, organization=org, template=template)

@@ -12,13 +12,20 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.exceptions import Conflict, DomainError
+from config.uploads import files_removed_on_failure
 from evaluation.indicators import display_value, rule_score, rule_text, source_values
 from evaluation.models import Evaluation, Evidence, Expert, IndicatorScore, Round
 from evaluation.selectors import evaluation_for, expert_of
 
 
 def _require_open(evaluation: Evaluation) -> None:
-    if evaluation.round.status != Round.Status.OPEN or evaluation.status == Evaluation.Status.PUBLISHED:
+    """Called with the evaluation row locked. The round's status is read again in a
+    statement of its own: the committee locks the round's evaluations before it decides
+    (``committee_record``), so a score written while it decides either commits first
+    (and the committee sees it) or waits and then sees the round decided here. The
+    round fetched along with the locked row may predate the committee's commit."""
+    status = Round.objects.filter(id=evaluation.round_id).values_list("status", flat=True).get()
+    if status != Round.Status.OPEN or evaluation.status == Evaluation.Status.PUBLISHED:
         raise Conflict("evaluation_final", "评估结果已审定，分数不能再改动")
 
 
@@ -140,8 +147,10 @@ def self_assessment_save(*, user: User, evaluation_id: int, scores: list[dict[st
 
 
 def evidence_add(*, user: User, evaluation_id: int, indicator: str, file: UploadedFile) -> Evidence:
-    """Attach an evidence file to a manual indicator, while the self-assessment is open."""
-    with transaction.atomic():
+    """Attach an evidence file to a manual indicator, while the self-assessment is open.
+    The file is written to storage only after every check, and removed again if the
+    row is not committed."""
+    with files_removed_on_failure() as keep, transaction.atomic():
         evaluation = evaluation_for(user=user, evaluation_id=evaluation_id, capacity="org_admin", lock=True)
         _require_open(evaluation)
         if not evaluation.round.self_assessment_open(timezone.localdate()):
@@ -152,8 +161,12 @@ def evidence_add(*, user: User, evaluation_id: int, indicator: str, file: Upload
         row = evaluation.scores.filter(code=indicator).first()
         if row is None or row.method != IndicatorScore.Method.MANUAL:
             raise DomainError("invalid", "只能为人工评分的指标上传佐证材料", fields={"indicator": ["指标无效"]})
-        return Evidence.objects.create(evaluation=evaluation, indicator=indicator, file=file,
-                                       original_name=file.name[-200:], size=file.size, uploaded_by=user)
+        item = Evidence(evaluation=evaluation, indicator=indicator, original_name=file.name[-200:],
+                        size=file.size, uploaded_by=user)
+        item.file.save(file.name, file, save=False)
+        keep(item.file)
+        item.save()
+        return item
 
 
 def expert_scores_save(*, user: User, evaluation_id: int, scores: list[dict[str, Any]]) -> Evaluation:
