@@ -19,11 +19,14 @@ export interface TeamMembership {
   id: number
   team: NamedRef
   volunteer: { id: number; name: string; phone_masked?: string; volunteer_number?: string | null }
-  status: 'pending' | 'active' | 'declined' | 'left'
+  status: 'pending' | 'active' | 'declined' | 'left' | 'removed'
   via: 'application' | 'invite_code'
   message: string
   created_at: string
   joined_at: string | null
+  /** When an active or pending membership ended (left, or removed by the leader). */
+  left_at?: string | null
+  removal_reason?: string
 }
 
 export interface Recommendation {

@@ -47,6 +47,9 @@ export interface Project {
   skills: string[]
   created_at: string
   upcoming_shift_count: number
+  /** The team that carries the project; before `members_first_until` only its members sign up. */
+  team?: Ref | null
+  members_first_until?: string | null
 }
 
 export type SignupStatus = 'confirmed' | 'waitlisted' | 'pending' | 'cancelled' | string
