@@ -71,15 +71,33 @@ class Outcome:
 _JOIN_TIMEOUT = 120
 
 
+def concurrency_bound() -> int:
+    """How many racing threads may hold a database connection at once.
+
+    With the pool (settings: ``max_size`` 20, ``timeout`` 10 s) a thread beyond the
+    pool's size waits in the pool's queue, and gives up after 10 s with
+    ``OperationalError: couldn't get a connection``. 200 sign-ups on one shift run one
+    after another under the shift's row lock, so on a loaded machine the last ones in
+    the queue waited longer than that: a 500 (measured with the timeout cut to 0.3 s:
+    196 of 200 failed). The test's own thread keeps one pooled connection, so one less.
+    Without a pool every thread opens a server connection; PostgreSQL's default
+    ``max_connections`` is 100 and other test runs share the server, so 40."""
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if pool:
+        max_size = pool.get("max_size", 20) if isinstance(pool, dict) else 20
+        return max(1, max_size - 1)
+    return 40
+
+
 def run_together(fn: Callable[..., Any], calls: Sequence[tuple]) -> list[Outcome]:
     """Call ``fn(*args)`` for every entry of ``calls``, each on its own thread, all
     released at once by a barrier. Each thread uses (and closes) its own connection.
 
-    Without a connection pool every thread holds a server connection; PostgreSQL's
-    default ``max_connections`` is 100, so the threads then take turns through a
-    semaphore once they have passed the barrier together."""
-    pooled = "pool" in settings.DATABASES["default"].get("OPTIONS", {})
-    gate = threading.BoundedSemaphore(len(calls) if pooled else 40)
+    Past the barrier the threads take turns through a semaphore sized by
+    ``concurrency_bound()``: that many transactions collide on the locks at any moment
+    (the race), and nobody waits where a timeout would turn waiting into an error (the
+    semaphore has none; row locks have none)."""
+    gate = threading.BoundedSemaphore(min(len(calls), concurrency_bound()))
     barrier = threading.Barrier(len(calls))
     outcomes = [Outcome() for _ in calls]
 
