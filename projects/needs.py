@@ -380,10 +380,13 @@ def _after_served(need: Need) -> None:
 
 
 def need_mark_served(*, user: User, need: Need, note: str = "") -> Need:
-    """The linked project's manager says the need has been served."""
-    if not need.project_id or not is_project_manager(user=user, project=need.project):
-        raise Forbidden("not_your_project", "只有承接项目的负责社工可以标记为已服务")
+    """The linked project's manager says the need has been served. Checked on the
+    locked row: the need may have been unlinked and taken up by someone else's project
+    since it was read."""
     with transaction.atomic():
+        locked = _fetch(need.id, lock=True)
+        if not locked.project_id or not is_project_manager(user=user, project=locked.project):
+            raise Forbidden("not_your_project", "只有承接项目的负责社工可以标记为已服务")
         need, _ = _move(need_id=need.id, from_statuses=[S.IN_PROGRESS], to_status=S.SERVED, actor=user,
                         note=note or "社工确认已服务", code="not_in_progress",
                         detail="只有服务中的需求可以标记为已服务",

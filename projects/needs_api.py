@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -215,7 +215,11 @@ class NeedPhotoApi(APIView):
     @extend_schema(responses={(200, "image/*"): bytes}, summary="需求照片")
     def get(self, request, pk: int, photo_id: int):
         photo = needs.need_photo_for_viewer(user=request.user, need_id=pk, photo_id=photo_id)
-        response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+        try:
+            stream = photo.image.open("rb")
+        except FileNotFoundError:  # the row outlived its file (storage restored from an older copy)
+            raise Http404 from None
+        response = FileResponse(stream, content_type=photo.content_type)
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -110,6 +110,19 @@ def round_for_viewer(*, user: User, round_id: int) -> Round:
     return found
 
 
+def round_rows_for(*, user: User, rnd: Round, qs: QuerySet, organization: str = "organization") -> QuerySet:
+    """Rows of a round that name organizations (candidates with their eligibility
+    reasons, expert assignments, appeals): the round's managers see all of them; other
+    staff who can see the round (a street's staff in the city's round) only those of
+    organizations they govern, as with evaluations themselves."""
+    if can_manage_round(user=user, rnd=rnd):
+        return qs
+    own = staff_region(user=user)
+    if own is None:
+        return qs.none()
+    return qs.filter(**{f"{organization}__region__code__startswith": own.code})
+
+
 def round_for_manager(*, user: User, round_id: int, lock: bool = False) -> Round:
     """A round ``user`` runs: bureau staff for general rounds, street staff for community
     ones, in their jurisdiction. 404 when the round is not theirs to see at all."""

@@ -274,3 +274,16 @@ def test_a_decided_round_takes_no_new_organization_or_expert(cast, running):
                              {"expert": cast.other_expert.id, "evaluations": [evaluation.id]}, format="json"),
                  409, "round_closed")
     assert state() == before
+
+
+def test_evidence_whose_file_is_gone_is_a_404_not_a_500(cast, running, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    _rnd, evaluation = running
+    response = cast.client("org_admin").post(f"/api/v1/evaluations/{evaluation.id}/evidence/",
+                                             {"indicator": manual_code(evaluation),
+                                              "file": SimpleUploadedFile("audit.png", PNG)}, format="multipart")
+    assert response.status_code == 201, response.content
+    item = Evidence.objects.get()
+    assert cast.client("org_admin").get(f"/api/v1/evaluation-evidence/{item.id}/").status_code == 200
+    item.file.storage.delete(item.file.name)
+    assert_error(cast.client("org_admin").get(f"/api/v1/evaluation-evidence/{item.id}/"), 404)

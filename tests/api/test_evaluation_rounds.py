@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from evaluation.default_templates import default_templates_load
-from evaluation.models import Candidate, Evaluation, Grade, IndicatorScore, Round, Sanction, Template
+from evaluation.models import Candidate, Evaluation, ExpertAssignment, Grade, IndicatorScore, Round, Sanction, Template
 from organizations.models import Inspection, Membership, Organization
 from tests.api.test_evaluation_setup import YEAR, Cast, evaluation_of, open_round, qualified_org
 from tests.conftest import assert_error
@@ -335,3 +335,23 @@ def test_an_ended_sanction_no_longer_excludes_and_an_investigation_does(cast):
     later = open_round(cast, year=YEAR + 1, eligibility_rules={"exclude_sanctioned": False,
                                                               "require_last_inspection": False})
     assert Candidate.objects.get(round_id=later["id"], organization=cast.other_org).eligible
+
+
+def test_staff_who_do_not_run_the_round_see_only_the_rows_of_organizations_they_govern(cast):
+    rnd = open_round(cast)
+    evaluation = evaluation_of(rnd["id"], cast.org)
+    ExpertAssignment.objects.create(evaluation=evaluation, expert=cast.expert, assigned_by=cast.bureau)
+
+    def rows(who: str, what: str) -> list[str]:
+        response = cast.client(who).get(f"/api/v1/evaluation-rounds/{rnd['id']}/{what}/")
+        assert response.status_code == 200, response.content
+        return [r.get("organization_name") for r in response.json()["results"]]
+
+    everyone = rows("bureau", "eligibility")
+    assert len(everyone) >= 2 and rows("bureau", "assignments") == [cast.org.name]
+    # The street the organizations are registered in sees them; another street and a
+    # community below the city see the round, but not other organizations' reasons.
+    assert sorted(rows("street", "eligibility")) == sorted(everyone)
+    assert rows("street", "assignments") == [cast.org.name]
+    for who in ("other_street", "community"):
+        assert rows(who, "eligibility") == [] and rows(who, "assignments") == [] and rows(who, "appeals") == []

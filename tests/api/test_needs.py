@@ -351,6 +351,21 @@ def test_the_social_worker_marks_it_served_the_resident_is_told_and_the_metric_c
     assert not changed
 
 
+def test_serving_is_checked_against_the_project_the_need_has_now_not_the_one_read_before():
+    from config.exceptions import Forbidden
+    from projects.needs import need_mark_served
+
+    need, _project, worker = in_progress_need()
+    stale = Need.objects.select_related("project").get(id=need.id)
+    # Meanwhile the need was sent back and taken up by another organization's project.
+    other_worker, other_org = worker_of_street()
+    Need.objects.filter(id=need.id).update(project=ProjectFactory(organization=other_org, owner=other_worker))
+    with pytest.raises(Forbidden):
+        need_mark_served(user=worker, need=stale)
+    assert Need.objects.get(id=need.id).status == Need.Status.IN_PROGRESS
+    assert not NeedEvent.objects.filter(need=need).exists()
+
+
 def test_only_the_reporter_closes_and_not_while_work_is_under_way(client_for):
     need, _project, worker = in_progress_need()
     assert_error(client_for(need.reporter).post(f"/api/v1/needs/{need.id}/close/"), 409, "not_closable")

@@ -157,3 +157,14 @@ def test_taking_up_a_need_is_for_social_workers_of_its_area():
                                        format="json"), 403, "not_area_social_worker")
     triaged.refresh_from_db()
     assert triaged.status == Need.Status.TRIAGED and not ServiceProject.objects.exists()
+
+
+def test_a_photo_whose_file_is_gone_is_a_404_not_a_500(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    resident = UserFactory()
+    client = as_user(resident)
+    body = client.post("/api/v1/needs/", {"region": COMMUNITY, "category": "other", "description": "看图",
+                                          "photos": [png()]}, format="multipart").json()
+    photo = NeedPhoto.objects.get()
+    photo.image.storage.delete(photo.image.name)
+    assert_error(client.get(body["photos"][0]["url"]), 404)

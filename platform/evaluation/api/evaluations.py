@@ -3,7 +3,7 @@ self-assessment with evidence, expert scores, appeals; and the public grade list
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -97,7 +97,11 @@ class EvidenceDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="下载佐证材料")
     def get(self, request, pk: int):
         item = selectors.evidence_for_viewer(user=request.user, evidence_id=pk)
-        return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name)
+        try:
+            stream = item.file.open("rb")
+        except FileNotFoundError:  # the row outlived its file (storage restored from an older copy)
+            raise Http404 from None
+        return FileResponse(stream, as_attachment=True, filename=item.original_name)
 
 
 class ExpertScoresApi(APIView):

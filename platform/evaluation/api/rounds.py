@@ -88,7 +88,8 @@ class RoundEligibilityApi(APIView):
                    summary="参评资格及理由")
     def get(self, request, pk: int):
         rnd = selectors.round_for_viewer(user=request.user, round_id=pk)
-        qs = Candidate.objects.filter(round=rnd).select_related("organization__region")
+        qs = selectors.round_rows_for(user=request.user, rnd=rnd, qs=Candidate.objects.filter(round=rnd)
+                                      .select_related("organization__region"))
         if request.query_params.get("eligible") in ("1", "true"):
             qs = qs.filter(eligible=True)
         elif request.query_params.get("eligible") in ("0", "false"):
@@ -108,8 +109,10 @@ class RoundAssignmentsApi(APIView):
     @extend_schema(responses=AssignmentSerializer(many=True), summary="专家分配")
     def get(self, request, pk: int):
         rnd = selectors.round_for_viewer(user=request.user, round_id=pk)
-        qs = ExpertAssignment.objects.filter(evaluation__round=rnd).select_related(
-            "expert__user", "evaluation__organization")
+        qs = selectors.round_rows_for(
+            user=request.user, rnd=rnd, organization="evaluation__organization",
+            qs=ExpertAssignment.objects.filter(evaluation__round=rnd).select_related(
+                "expert__user", "evaluation__organization"))
         return paginated_response(self, request, qs, AssignmentSerializer)
 
     @extend_schema(request=AssignSerializer, responses={201: AssignmentSerializer(many=True)},
@@ -151,7 +154,9 @@ class RoundAppealsApi(APIView):
     @extend_schema(responses=AppealSerializer(many=True), summary="本轮复核申请")
     def get(self, request, pk: int):
         rnd = selectors.round_for_viewer(user=request.user, round_id=pk)
-        return paginated_response(self, request, selectors.appeal_list(rnd=rnd), AppealSerializer)
+        qs = selectors.round_rows_for(user=request.user, rnd=rnd, qs=selectors.appeal_list(rnd=rnd),
+                                      organization="evaluation__organization")
+        return paginated_response(self, request, qs, AppealSerializer)
 
 
 class AppealReviewApi(APIView):
