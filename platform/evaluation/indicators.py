@@ -165,6 +165,16 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
 
 
+# Scores and totals are stored as DECIMAL(7, 2): at most 99999.99, kept to the cent.
+MAX_POINTS = 99999
+
+
+def _points(value: Any) -> bool:
+    """Points a score column can hold exactly: positive, at most ``MAX_POINTS``, cents."""
+    return (_number(value) and 0 < value <= MAX_POINTS
+            and _d(value) == _d(value).quantize(TWO))
+
+
 def template_errors(*, total_points: Any, grade_bands: Any, tree: Any) -> dict[str, list[str]]:
     """Everything wrong with a template, by field; empty when it may be saved.
 
@@ -174,8 +184,9 @@ def template_errors(*, total_points: Any, grade_bands: Any, tree: Any) -> dict[s
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if not isinstance(total_points, int) or isinstance(total_points, bool) or total_points <= 0:
-        add("total_points", "总分须为正整数")
+    if (not isinstance(total_points, int) or isinstance(total_points, bool) or total_points <= 0
+            or total_points > MAX_POINTS):
+        add("total_points", f"总分须为不超过 {MAX_POINTS} 的正整数")
         total_points = None
     categories = tree.get("categories") if isinstance(tree, dict) else None
     if not isinstance(categories, list) or not categories:
@@ -189,8 +200,8 @@ def template_errors(*, total_points: Any, grade_bands: Any, tree: Any) -> dict[s
             add("tree", f"{where}：须有编码和名称")
             continue
         where = f"类别“{cat['name']}”"
-        if not _number(cat.get("points")) or cat["points"] <= 0:
-            add("tree", f"{where}：分值须为正数")
+        if not _points(cat.get("points")):
+            add("tree", f"{where}：分值须为不超过 {MAX_POINTS} 的正数，最多两位小数")
             continue
         category_sum += _d(cat["points"])
         indicators = cat.get("indicators")
@@ -211,8 +222,8 @@ def template_errors(*, total_points: Any, grade_bands: Any, tree: Any) -> dict[s
             if code in codes or code == cat["code"]:
                 add("tree", f"{label}：编码 {code} 重复")
             codes.add(code)
-            if not _number(ind.get("points")) or ind["points"] <= 0:
-                add("tree", f"{label}：分值须为正数")
+            if not _points(ind.get("points")):
+                add("tree", f"{label}：分值须为不超过 {MAX_POINTS} 的正数，最多两位小数")
                 continue
             indicator_sum += _d(ind["points"])
             method = ind.get("method")

@@ -287,3 +287,17 @@ def test_evidence_whose_file_is_gone_is_a_404_not_a_500(cast, running, settings,
     assert cast.client("org_admin").get(f"/api/v1/evaluation-evidence/{item.id}/").status_code == 200
     item.file.storage.delete(item.file.name)
     assert_error(cast.client("org_admin").get(f"/api/v1/evaluation-evidence/{item.id}/"), 404)
+
+
+@pytest.mark.parametrize("total, points", [
+    (3_000_000_000, 3_000_000_000),  # past the column's integer
+    (100_000, 100_000),              # a score of 100000.00 does not fit the score columns
+    (1000, 999.999),                 # points are kept to the cent: the sums would no longer add up
+])
+def test_a_template_whose_points_the_scores_cannot_hold_is_refused(cast, total, points):
+    tree = {"categories": [{"code": "a", "name": "基础", "points": total, "indicators": [
+        {"code": "a.one", "name": "一", "points": points, "method": "manual"},
+        *([{"code": "a.two", "name": "二", "points": round(total - points, 3), "method": "manual"}]
+          if total != points else [])]}]}
+    body = template_body(total_points=total, grade_bands=[{"grade": "5A", "min": 1}], tree=tree)
+    refused(cast.client("bureau"), "/api/v1/evaluation-templates/", body)
