@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -56,7 +57,21 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
+def _pool_exhausted(exc: Exception) -> bool:
+    """Every pooled connection stayed busy past the pool's timeout (a rush on one shift)."""
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # SQLite-only installs have no pool
+        return False
+    return isinstance(exc, OperationalError) and isinstance(exc.__cause__, PoolTimeout)
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if _pool_exhausted(exc):
+        # Not a bug but overload: the request wrote nothing (no connection, no transaction),
+        # so the client may simply try again; a 500 would say the opposite.
+        return Response({"code": "busy", "detail": "系统繁忙，请稍后重试", "fields": {}},
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "2"})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
