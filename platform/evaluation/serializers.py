@@ -35,7 +35,7 @@ class RegionCodeField(serializers.PrimaryKeyRelatedField):
     PostgreSQL rejects such text with an error (a 500) instead of finding nothing."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or "\x00" in data:
+        if isinstance(data, str) and "\x00" in data:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 
