@@ -355,3 +355,31 @@ def test_staff_who_do_not_run_the_round_see_only_the_rows_of_organizations_they_
     assert rows("street", "assignments") == [cast.org.name]
     for who in ("other_street", "community"):
         assert rows(who, "eligibility") == [] and rows(who, "assignments") == [] and rows(who, "appeals") == []
+
+
+def test_a_rounds_eligibility_and_assignment_lists_take_a_fixed_number_of_queries(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(round_id: int) -> dict[str, int]:
+        counts = {}
+        for what in ("eligibility", "assignments", "appeals"):
+            with CaptureQueriesContext(connection) as captured:
+                response = cast.client("bureau").get(f"/api/v1/evaluation-rounds/{round_id}/{what}/")
+            assert response.status_code == 200
+            counts[what] = len(captured)
+        return counts
+
+    def assign_all(round_id: int) -> int:
+        rows = Evaluation.objects.filter(round_id=round_id)
+        for evaluation in rows:
+            ExpertAssignment.objects.create(evaluation=evaluation, expert=cast.expert)
+        return rows.count()
+
+    small = open_round(cast)
+    assert assign_all(small["id"]) == 2
+    for n in range(6):
+        qualified_org(name=f"新增机构{n}")
+    large = open_round(cast, year=YEAR + 1, eligibility_rules={"require_last_inspection": False})
+    assert assign_all(large["id"]) == 8
+    assert queries(large["id"]) == queries(small["id"])
