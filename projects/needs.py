@@ -135,10 +135,12 @@ def need_list(*, user: User, mine: bool = False, region: str | None = None, cate
         qs = qs.filter(region__code__startswith=own.code)
     else:
         codes = worker_regions(user=user)
-        if codes:
-            managed = ServiceProject.objects.filter(
-                Q(owner=user) | Q(organization__memberships__user=user,
-                                  organization__memberships__role=Membership.Role.ADMIN)).values("id")
+        managed = ServiceProject.objects.filter(
+            Q(owner=user) | Q(organization__memberships__user=user,
+                              organization__memberships__role=Membership.Role.ADMIN)).values("id")
+        # An organization's admin who is not one of its social workers still manages its
+        # projects, and sees their needs (as ``need_visible`` lets them open each one).
+        if codes or managed.exists():
             qs = qs.filter(Q(status__in=WORKER_STATUSES) & (_under_any(codes) | Q(project_id__in=managed)))
         else:
             qs = qs.filter(reporter=user)

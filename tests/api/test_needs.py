@@ -351,6 +351,19 @@ def test_the_social_worker_marks_it_served_the_resident_is_told_and_the_metric_c
     assert not changed
 
 
+def test_an_organizations_admin_lists_the_needs_its_projects_took_up(client_for):
+    from organizations.models import Membership
+
+    need, project, _worker = in_progress_need()
+    make_need(status=Need.Status.TRIAGED)  # in the area, but the admin is no social worker there
+    admin = UserFactory()
+    Membership.objects.create(user=admin, organization=project.organization, role=Membership.Role.ADMIN)
+    client = client_for(admin)
+    assert [n["id"] for n in client.get("/api/v1/needs/").json()["results"]] == [need.id]
+    assert client.get(f"/api/v1/needs/{need.id}/").status_code == 200
+    assert client.get("/api/v1/needs/?mine=1").json()["count"] == 0
+
+
 def test_serving_is_checked_against_the_project_the_need_has_now_not_the_one_read_before():
     from config.exceptions import Forbidden
     from projects.needs import need_mark_served
