@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import User
-from projects.models import Need, NeedEvent, ServiceProject
+from projects.models import Need, NeedEvent, ServiceFeedback, ServiceProject
 
 JINGDONG, YUBEI = "410902001001", "410902001002"
 
@@ -83,4 +83,13 @@ def needs_seed(*, residents: list[User]) -> int:
             previous = step
         NeedEvent.objects.bulk_create(events)
         created += 1
+    # The residents whose needs were served rate the project's last finished shift (服务对象
+    # 评价), so the metrics, and the evaluation indicator that reads them, have real data.
+    shift = project.shifts.filter(ends_at__lte=now).order_by("-ends_at").first()
+    served = Need.objects.filter(project=project, status__in=[Need.Status.SERVED, Need.Status.CLOSED])
+    if shift is not None:
+        for rating, reporter_id in zip((5, 4), served.order_by("id").values_list("reporter_id", flat=True),
+                                       strict=False):
+            ServiceFeedback.objects.get_or_create(shift=shift, rated_by_id=reporter_id, on_behalf=False,
+                                                  defaults={"rating": rating, "comment": "志愿者很耐心，谢谢！"})
     return created

@@ -474,5 +474,11 @@ def test_seed_demo_has_needs_in_every_status_with_timelines_and_the_metrics_coun
     served = Need.objects.filter(status__in=["served", "closed"]).select_related("project")
     assert sum(OrganizationMetric.objects.filter(organization=served[0].project.organization)
                .values_list("needs_served", flat=True)) == served.count() == 2
+    # The residents served rated the service: the metric the evaluation reads has data.
+    from projects.models import ServiceFeedback
+    assert sorted(ServiceFeedback.objects.values_list("rating", flat=True)) == [4, 5]
+    assert OrganizationMetric.objects.filter(organization=served[0].project.organization,
+                                             service_rating__isnull=False).exists()
     call_command("seed_demo", "--volunteers", "5", stdout=StringIO())
     assert Need.objects.count() == 7 and NeedEvent.objects.count() == 7 + 11
+    assert ServiceFeedback.objects.count() == 2
