@@ -20,7 +20,7 @@ from notifications.models import Notification
 from notifications.services import notification_send
 from organizations.models import Membership
 from projects.models import Attendance, Shift
-from volunteers.models import RecordDispute, ServiceRecord, VolunteerStanding
+from volunteers.models import QualityRatingChange, RecordDispute, ServiceRecord, VolunteerStanding
 from volunteers.selectors import star_level
 
 logger = logging.getLogger(__name__)
@@ -226,6 +226,10 @@ def _review(*, reviewer: User, record: ServiceRecord, status: str, reason: str =
         if changed != 1:
             raise Conflict("already_reviewed", "该服务记录已审核")
         record.refresh_from_db()
+        if "quality_rating" in fields:
+            # The rating given with the approval starts the record's rating trail, like any later change.
+            QualityRatingChange.objects.create(record=record, previous=None, rating=quality_rating,
+                                               rated_by=reviewer, note="审核通过时评价")
         title = record.project.title
         if status == ServiceRecord.Status.APPROVED:
             notice = "" if record.is_final else f"，公示至 {timezone.localtime(record.notice_ends_at):%Y-%m-%d %H:%M}"

@@ -14,7 +14,7 @@ from tests.api.test_service_records import make_record
 from tests.conftest import assert_error
 from tests.factories import OrganizationFactory, ProjectFactory, ShiftFactory, UserFactory, social_worker
 from volunteers import tasks
-from volunteers.models import RecordDispute, ServiceRecord, VolunteerStanding
+from volunteers.models import QualityRatingChange, RecordDispute, ServiceRecord, VolunteerStanding
 from volunteers.services import add_working_days
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +57,9 @@ def test_without_a_notice_period_approval_makes_hours_final_and_raises_the_star(
     with django_capture_on_commit_callbacks(execute=True):
         body = approve(client_for, first, quality_rating=5)
     assert body["is_final"] and body["quality_rating"] == 5 and body["recorder"]["id"] == first.project.owner_id
+    # The rating given with the approval is the first entry of the record's rating trail.
+    assert list(QualityRatingChange.objects.filter(record=first).values_list("previous", "rating", "rated_by")) == [
+        (None, 5, first.project.owner_id)]
     assert not Notification.objects.filter(recipient=volunteer, kind="star_level_up").exists()
     second = make_record(1.5, volunteer=volunteer)
     with django_capture_on_commit_callbacks(execute=True):
