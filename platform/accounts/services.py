@@ -18,6 +18,7 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 from rest_framework.authtoken.models import Token
 
+from accounts.authentication import BEARER_IDENTITY_SECONDS, bearer_identities_enabled, bearer_identity_key
 from accounts.identity import (
     InvalidIdNumber,
     id_number_digest,
@@ -134,7 +135,50 @@ def user_login(*, request: HttpRequest, phone: str, password: str) -> tuple[User
     cache.delete(failures_key)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     token, _ = Token.objects.get_or_create(user=user)
+    token_identity_publish(token_key=token.key, user=user)
     return user, token.key
+
+
+def _token_identity(token_key: str) -> tuple | None:
+    row = (Token.objects.filter(key=token_key, user__is_active=True)
+           .values_list("user_id", "user__staff_role", "user__region_id").first())
+    return tuple(row) if row else None
+
+
+def token_identity_publish(*, token_key: str, user: User, only_if_absent: bool = False) -> None:
+    """After commit, publish who a token belongs to — (user id, staff role, region
+    code) — for the dashboard's ASGI fast path (``dashboard.fastpath``), which answers
+    cached figures without Django. ``user`` must come from a database read made in this
+    request (login's authenticate, or DRF's token lookup).
+
+    The value is written first and the database read again afterwards: a revocation
+    (logout, token deleted, role/region/active changed: ``accounts.signals``) that
+    committed before that read is seen and the key deleted here; one that commits after
+    it deletes the key after our write. Either way no revoked identity stays."""
+    if not bearer_identities_enabled():
+        return
+    identity = (user.pk, user.staff_role, user.region_id)
+
+    def publish():
+        key = bearer_identity_key(token_key)
+        if only_if_absent:
+            if not cache.add(key, identity, BEARER_IDENTITY_SECONDS):
+                return
+        else:
+            cache.set(key, identity, BEARER_IDENTITY_SECONDS)
+        if _token_identity(token_key) != identity:
+            cache.delete(key)
+
+    transaction.on_commit(publish)
+
+
+def token_identity_revoke(*, token_keys: list[str]) -> None:
+    """After commit, forget the published identities of these tokens: the fast path
+    then refuses them at once and Django decides (401/403, or republishes)."""
+    if not bearer_identities_enabled() or not token_keys:
+        return
+    keys = [bearer_identity_key(k) for k in token_keys]
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def user_logout(*, request: HttpRequest) -> None:

@@ -17,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from config import embedded  # noqa: E402
+from dashboard.fastpath import DashboardFastPath  # noqa: E402
 from dashboard.routing import websocket_urlpatterns as dashboard_websockets  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
@@ -63,7 +64,8 @@ class EmbeddedLifespan:
 application = EmbeddedLifespan(
     ProtocolTypeRouter(
         {
-            "http": django_asgi_app,
+            # Cached dashboard figures for bearer tokens skip Django (issue 7); all else reaches it.
+            "http": DashboardFastPath(django_asgi_app),
             "websocket": CookieAuthNeedsOrigin(
                 SessionMiddlewareStack(AuthMiddleware(URLRouter(websocket_urlpatterns + dashboard_websockets)))
             ),

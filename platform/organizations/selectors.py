@@ -37,6 +37,12 @@ def organization_can_edit(*, user: User, organization: Organization) -> bool:
         user=user, organization=organization)
 
 
+def within_jurisdiction(*, own_code: str, region_code: str) -> bool:
+    """Whether a region code lies inside a staff user's own region (the same rule for
+    Django and the dashboard's ASGI fast path, ``dashboard.fastpath``)."""
+    return region_code.startswith(own_code)
+
+
 def jurisdiction_region(*, user: User, region_code: str | None) -> Region:
     """The region a staff user asks about, checked against their jurisdiction."""
     own = staff_region(user=user)
@@ -44,7 +50,7 @@ def jurisdiction_region(*, user: User, region_code: str | None) -> Region:
         raise Forbidden("permission_denied", "仅民政、街道、社区工作人员可以查看")
     if not region_code:
         return own
-    if not region_code.startswith(own.code):
+    if not within_jurisdiction(own_code=own.code, region_code=region_code):
         raise Forbidden("outside_jurisdiction", "该区划不在您的管辖范围内",
                         fields={"region": ["不在管辖范围内"]})
     region = Region.objects.filter(code=region_code).first()
