@@ -30,6 +30,11 @@ const routes: RouteRecordRaw[] = [
       { path: 'feedback', component: () => import('./views/m/FeedbackView.vue'), meta: { title: '活动评价', tab: 'signups' } },
       // Filing (备案) of a community social organization: the person in charge applies and follows it.
       { path: 'filings', component: () => import('./views/console/registry/MyFilingsView.vue'), meta: { title: '社区社会组织备案', tab: 'me' } },
+      // The volunteer's own data: profile for matching, real name (age), guardian consent, iCal feed.
+      { path: 'profile', component: () => import('./views/m/ProfileView.vue'), meta: { title: '我的志愿者档案', tab: 'me' } },
+      { path: 'real-name', component: () => import('./views/m/RealNameView.vue'), meta: { title: '实名认证', tab: 'me' } },
+      { path: 'guardian-consent', component: () => import('./views/m/GuardianConsentView.vue'), meta: { title: '监护人同意', tab: 'me' } },
+      { path: 'calendar', component: () => import('./views/m/CalendarView.vue'), meta: { title: '日历订阅', tab: 'me' } },
     ],
   },
   {
