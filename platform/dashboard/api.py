@@ -7,6 +7,7 @@ import json
 
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.authtoken.models import Token
@@ -37,11 +38,18 @@ REGISTRY_CACHE_SECONDS = 60
 # generation (``rollups.generation_bump``), so a cached answer is never older than the
 # rollups it came from. Raw answers read the live tables and are never cached.
 RESPONSE_CACHE_SECONDS = 300
+# Today's counters: cached under their own version (``rollups.live_version``), bumped by
+# every check-in/out and recompute after commit.
+LIVE_CACHE_SECONDS = 60
 
 
 def answer_key(name: str, *, generation: int, region_code: str, first, last, limit="") -> str:
     """Cache key of one rendered answer; ``dashboard.fastpath`` builds the same key."""
     return f"dashboard:{generation}:{name}:{region_code}:{first}:{last}:{limit}"
+
+
+def live_key(*, version: int, region_code: str, day) -> str:
+    return f"dashboard:live:{version}:{region_code}:{day}"
 
 
 def registry_key(region_code: str) -> str:
@@ -138,7 +146,17 @@ class LiveApi(APIView):
                    summary="今日签到人次与时长（实时推送见 /ws/dashboard/live/）")
     def get(self, request):
         region = jurisdiction_region(user=request.user, region_code=request.query_params.get("region"))
-        return Response(selectors.live(region=region))
+        _publish_identity(request)
+        # The version is read before the counters: a write committing in between leaves
+        # this answer under a version that is already gone.
+        day = timezone.localdate()
+        key = live_key(version=rollups.live_version(), region_code=region.code, day=day)
+        raw = cache.get(key)
+        if isinstance(raw, bytes):
+            return Response(json.loads(raw))
+        frame = selectors.live(region=region, day=day)
+        cache.set(key, render(frame), LIVE_CACHE_SECONDS)
+        return Response(frame)
 
 
 def _sheets(region, period) -> dict:

@@ -1,5 +1,5 @@
 """An ASGI layer in front of Django that answers the dashboard's cached figures without
-Django: GET participation/trends/top/registry with ``Authorization: Bearer <token>``.
+Django: GET participation/trends/top/registry/live with ``Authorization: Bearer <token>``.
 
 Why: at 50 clients that never pause the two cores must serve ≈ 500 requests a second
 for a p95 under 100 ms (issue 7); a DRF request with token authentication costs
@@ -18,7 +18,8 @@ Django unchanged ("falls through"):
   way (digits, ISO dates, ``source=rollup``, ``limit`` 1–50, each at most once); any
   other parameter, encoding or value → Django (which validates or ignores it);
 * the answer is the JSON bytes Django stored under the same key for the current
-  generation of the rollups (``dashboard.api.answer_key``/``registry_key``); absent →
+  generation of the rollups (``dashboard.api.answer_key``/``registry_key``; today's live
+  counters under their own version, ``live_key``); absent →
   Django, which computes and stores them;
 * cookies, other methods or paths, an ``Accept`` other than JSON, a host Django would
   refuse, a request Django would redirect to HTTPS, any Redis error → Django.
@@ -41,8 +42,8 @@ from django.utils import timezone
 from rest_framework.settings import api_settings
 
 from accounts.authentication import bearer_identity_key
-from dashboard.api import answer_key, registry_key
-from dashboard.rollups import GENERATION_KEY
+from dashboard.api import answer_key, live_key, registry_key
+from dashboard.rollups import GENERATION_KEY, LIVE_VERSION_KEY
 from dashboard.serializers import MAX_DAYS
 from organizations.selectors import within_jurisdiction
 
@@ -55,6 +56,7 @@ ENDPOINTS = {  # path → (answer name, accepted parameters)
     PREFIX + "trends/": ("trends", PERIOD_PARAMS),
     PREFIX + "top/": ("top", PERIOD_PARAMS | {"limit"}),
     PREFIX + "registry/": ("registry", frozenset({"region"})),
+    PREFIX + "live/": ("live", frozenset({"region"})),
 }
 # What browsers, fetch and axios send by default; anything else (another type, an
 # ``indent`` parameter DRF's JSON renderer would honour) goes to Django's negotiation.
@@ -233,7 +235,7 @@ class DashboardFastPath:
         region = params.get("region")
         if region is not None and not REGION.fullmatch(region):
             return None
-        if name != "registry":
+        if name not in ("registry", "live"):
             if params.get("source", "rollup") != "rollup":
                 return None
             period = period_of(params)
@@ -251,9 +253,9 @@ class DashboardFastPath:
         except UnicodeError:
             return None
         redis = self._redis()
-        identity, generation = await redis.mget(self.make_key(bearer_identity_key(token)),
-                                                self.make_key(GENERATION_KEY))
-        if identity is None or generation is None:
+        version_key = LIVE_VERSION_KEY if name == "live" else GENERATION_KEY
+        identity, version = await redis.mget(self.make_key(bearer_identity_key(token)), self.make_key(version_key))
+        if identity is None or version is None:
             return None
         _, role, own = self.serializer.loads(identity)
         if not role or not own:
@@ -263,8 +265,11 @@ class DashboardFastPath:
             return None  # Django's 403 outside_jurisdiction
         if name == "registry":
             key = registry_key(code)
+        elif name == "live":
+            key = live_key(version=int(self.serializer.loads(version)), region_code=code,
+                           day=timezone.localdate())
         else:
-            key = answer_key(name, generation=int(self.serializer.loads(generation)), region_code=code,
+            key = answer_key(name, generation=int(self.serializer.loads(version)), region_code=code,
                              first=period[0], last=period[1], limit=limit)
         raw = await redis.get(self.make_key(key))
         if raw is None:
@@ -272,5 +277,5 @@ class DashboardFastPath:
         body = self.serializer.loads(raw)
         if not isinstance(body, bytes):
             return None
-        return _headers(secure=secure, cache_header=name != "registry", length=len(body)), body
+        return _headers(secure=secure, cache_header=name not in ("registry", "live"), length=len(body)), body
 

@@ -87,6 +87,36 @@ def generation_bump() -> None:
     transaction.on_commit(bump)
 
 
+LIVE_VERSION_KEY = "dashboard:live-version"
+
+
+def live_version() -> int:
+    """Version of today's live counters, part of each cached live answer's key. Apart
+    from ``generation``: check-ins come by the second and must not empty the cache of
+    every other figure."""
+    from django.core.cache import cache
+
+    value = cache.get(LIVE_VERSION_KEY)
+    if value is None:
+        cache.add(LIVE_VERSION_KEY, 1, None)
+        value = cache.get(LIVE_VERSION_KEY) or 1
+    return int(value)
+
+
+def live_version_bump() -> None:
+    """Called inside every write of the live counters: after it commits, cached live
+    answers read before it are never served again."""
+    from django.core.cache import cache
+
+    def bump():
+        try:
+            cache.incr(LIVE_VERSION_KEY)
+        except ValueError:
+            cache.set(LIVE_VERSION_KEY, int(time.time()), None)
+
+    transaction.on_commit(bump)
+
+
 def _lock() -> None:
     """One rollup writer at a time (the distinct volunteer counts read, then write).
     SQLite serializes writing transactions by itself (IMMEDIATE mode)."""
@@ -399,6 +429,7 @@ def live_bump(*, region_code: str, day: date, checkins: int = 0, checkouts: int 
     ancestors (called after the attendance commits)."""
     _upsert_add(RegionLive._meta.db_table, ["region_code", "day"], ["checkins", "checkouts", "hours"],
                 [(code, day, checkins, checkouts, hours) for code in region_chain(region_code)])
+    live_version_bump()
 
 
 def live_recompute(*, day: date) -> int:
@@ -424,6 +455,7 @@ def live_recompute(*, day: date) -> int:
         RegionLive.objects.filter(day=day).delete()
         RegionLive.objects.bulk_create([RegionLive(region_code=c, day=day, checkins=a, checkouts=b, hours=h)
                                         for c, (a, b, h) in counts.items()])
+        live_version_bump()
     return len(counts)
 
 

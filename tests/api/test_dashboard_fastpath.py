@@ -1,7 +1,8 @@
 """The dashboard's ASGI fast path (``dashboard.fastpath``) against Django itself, on a
 real Redis: for every role, region and period it answers exactly what Django answers
 (status, bytes, headers) or hands the request to Django; a logged-out, deleted or
-demoted token is refused at once; a rollup write shows at the next request; anything
+demoted token is refused at once; a rollup write or a check-in shows at the next
+request; anything
 it does not fully understand reaches Django.
 
 Needs Redis (``FASTPATH_REDIS_URL``, else ``INTEGRATION_REDIS_URL``, default
@@ -21,6 +22,7 @@ import pytest
 import redis
 from asgiref.sync import async_to_sync
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.authentication import bearer_identity_key
@@ -174,10 +176,12 @@ def test_each_staff_role_gets_exactly_what_django_answers(stack, figures, role, 
                 assert response.status_code == 200 and served_fast, (endpoint, query)
                 assert response.headers["x-dashboard-cache"] == "hit"
                 fast_answers += 1
-        response, served_fast = assert_fast_equals_django(stack, f"/api/v1/dashboard/registry/?{region_q}", token)
-        assert response.status_code == 200 and served_fast
+        for endpoint in ("registry", "live"):
+            response, served_fast = assert_fast_equals_django(stack, f"/api/v1/dashboard/{endpoint}/?{region_q}",
+                                                              token)
+            assert response.status_code == 200 and served_fast
     for code in outside:  # Django's 403, in the standard shape
-        for endpoint in ("participation", "registry"):
+        for endpoint in ("participation", "registry", "live"):
             response, served_fast = assert_fast_equals_django(
                 stack, f"/api/v1/dashboard/{endpoint}/?region={code}", token)
             assert response.status_code == 403 and not served_fast
@@ -198,7 +202,7 @@ def test_the_figures_are_real(stack, figures):
 def test_non_staff_and_anonymous_reach_django_and_get_its_answer(stack, who):
     token = {"resident": lambda: login(stack[0], UserFactory()), "anonymous": lambda: None,
              "bad token": lambda: "0" * 40}[who]()
-    for endpoint in ("participation", "trends", "top", "registry"):
+    for endpoint in ("participation", "trends", "top", "registry", "live"):
         response, served_fast = assert_fast_equals_django(stack, f"/api/v1/dashboard/{endpoint}/", token)
         assert not served_fast
         assert response.status_code == (403 if who == "resident" else 401)
@@ -273,6 +277,22 @@ def test_after_a_rollup_write_the_next_answer_has_the_new_figures(stack, figures
     assert fetch(fast, "GET", path, token).json()["approved_hours"] == 3.75 and django.calls == calls
 
 
+def test_after_a_check_in_or_a_recompute_the_next_live_answer_has_the_new_counters(stack):
+    fast, django = stack
+    token = login(fast, StaffFactory(staff_role=StaffRole.STREET, region=region(STREET)))
+    path = f"/api/v1/dashboard/live/?region={COMMUNITY}"
+    assert fetch(fast, "GET", path, token).json()["checkins"] == 0
+    calls = django.calls
+    assert fetch(fast, "GET", path, token).json()["checkins"] == 0 and django.calls == calls
+    with transaction.atomic():  # as dashboard.live does after the attendance commits
+        rollups.live_bump(region_code=COMMUNITY, day=timezone.localdate(), checkins=1)
+    response = fetch(fast, "GET", path, token)
+    assert response.json()["checkins"] == 1 and django.calls == calls + 1
+    assert comparable(fetch(fast, "GET", path, token)) == comparable(fetch(django, "GET", path, token))
+    rollups.live_recompute(day=timezone.localdate())  # no attendances: back to nothing
+    assert fetch(fast, "GET", path, token).json()["checkins"] == 0
+
+
 @pytest.mark.parametrize("query", [
     "foo=1", "region=4109&region=4109", f"region=%34{CITY[1:]}", "region=4109%20", "region=", "region=41090x",
     f"from={YEAR}-1-1", f"from={YEAR}0101", "from=", "source=raw", "source=ROLLUP", "limit=10.0", "limit=0",
@@ -282,7 +302,7 @@ def test_after_a_rollup_write_the_next_answer_has_the_new_figures(stack, figures
 def test_queries_it_does_not_fully_understand_reach_django(stack, query):
     fast, django = stack
     token = login(fast, StaffFactory(staff_role=StaffRole.BUREAU, region=region(CITY)))
-    for endpoint in ("top", "registry"):
+    for endpoint in ("top", "registry", "live"):
         path = f"/api/v1/dashboard/{endpoint}/?{query}"
         fetch(fast, "GET", path, token)
         calls = django.calls
@@ -314,7 +334,7 @@ def test_other_methods_and_paths_reach_django(stack):
     token = login(fast, StaffFactory(staff_role=StaffRole.BUREAU, region=region(CITY)))
     fetch(fast, "GET", "/api/v1/dashboard/participation/", token)
     for method, path in (("HEAD", "/api/v1/dashboard/participation/"), ("POST", "/api/v1/dashboard/participation/"),
-                         ("GET", "/api/v1/dashboard/participation"), ("GET", "/api/v1/dashboard/live/")):
+                         ("GET", "/api/v1/dashboard/participation"), ("GET", "/api/v1/dashboard/export/")):
         calls = django.calls
         fetch(fast, method, path, token)
         assert django.calls == calls + 1, (method, path)
