@@ -78,8 +78,8 @@ def test_create_review_rules_shift_edit_and_cancel(new_context, api_for, shot):
     assert saved["targets"] == ["独居老人", "高龄老人"] and saved["domain"] == "elderly"
     assert saved["accident_insurance"] is True and saved["risk_disclosure"]
 
-    # The owner submits; the org admin sees it in the 待审核 queue.
-    worker.get_by_test_id(f"project-submit-{project_id}").click()
+    # The owner submits (提交审核); the org admin sees it in the 待审核 queue.
+    worker.get_by_test_id(f"project-publish-{project_id}").click()
     expect(worker.get_by_test_id(f"project-status-{project_id}")).to_have_text("待审核")
 
     admin = new_context("desktop").new_page()
@@ -101,7 +101,7 @@ def test_create_review_rules_shift_edit_and_cancel(new_context, api_for, shot):
 
     worker.reload()
     expect(worker.get_by_test_id(f"project-review-note-{project_id}")).to_contain_text("请补充风险告知中的急救措施")
-    worker.get_by_test_id(f"project-submit-{project_id}").click()
+    worker.get_by_test_id(f"project-publish-{project_id}").click()
     expect(worker.get_by_test_id(f"project-status-{project_id}")).to_have_text("待审核")
 
     admin.reload()
