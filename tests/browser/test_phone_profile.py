@@ -5,7 +5,8 @@ conditions on its detail page, where a refused sign-up says why and leads to the
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ def resident_id(birth: str, seq: str) -> str:
     return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
-def _conditions_project(worker, admin) -> tuple[dict, dict]:
+def _conditions_project(worker, admin) -> tuple[dict, dict, dict]:
     """A fresh published project with an age limit, guardian consent, approval and risk
     text, and one shift next week with both deadlines."""
     reviewed = {o["id"] for o in admin.get("/api/v1/me/")["organizations"] if o["role"] == "org_admin"}
@@ -45,7 +46,12 @@ def _conditions_project(worker, admin) -> tuple[dict, dict]:
         "signup_deadline": (start - timedelta(days=1)).isoformat(),
         "cancel_deadline": (start - timedelta(hours=12)).isoformat(),
     }, status=201)
-    return project, shift
+    # A second shift whose sign-up closed an hour ago (the API takes no past deadline).
+    late = worker.post(f"/api/v1/projects/{project['id']}/shifts/", {
+        "starts_at": (start + timedelta(days=1)).isoformat(),
+        "ends_at": (start + timedelta(days=1, hours=2)).isoformat(), "capacity": 5,
+    }, status=201)
+    return project, shift, late
 
 
 def test_a_volunteer_fills_in_the_profile_and_sees_field_errors(new_context, api_for, shot):
@@ -134,8 +140,21 @@ def test_a_volunteer_fills_in_the_profile_and_sees_field_errors(new_context, api
     shot(page, "profile-saved")
 
 
-def test_a_minor_is_led_from_a_refused_sign_up_to_real_name_and_consent(new_context, api_for, shot):
-    project, shift = _conditions_project(api_for(SOCIAL_WORKER), api_for(ORG_ADMIN))
+@pytest.fixture
+def conditions_project(api_for) -> Iterator[tuple[dict, dict, dict]]:
+    """The project lives only during its test: the server is shared by the session, and
+    other tests sign up on the newest project with open shifts."""
+    worker = api_for(SOCIAL_WORKER)
+    project, shift, late = _conditions_project(worker, api_for(ORG_ADMIN))
+    yield project, shift, late
+    worker.post(f"/api/v1/projects/{project['id']}/cancel/", {"reason": "测试结束"})
+
+
+def test_a_minor_is_led_from_a_refused_sign_up_to_real_name_and_consent(new_context, api_for, server, shot,
+                                                                        conditions_project):
+    project, shift, late = conditions_project
+    closed = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    server.sql("UPDATE projects_shift SET signup_deadline = ? WHERE id = ?", (closed, late["id"]))
     shift_id = shift["id"]
     # Another account already holds this number; a child of 10 is under the project's 12.
     other = api_for(volunteer_phone(14))
@@ -218,6 +237,11 @@ def test_a_minor_is_led_from_a_refused_sign_up_to_real_name_and_consent(new_cont
     expect(page.locator(".van-toast").filter(has_text="等待审核")).to_be_visible()
     expect(page.get_by_test_id(f"shift-status-{shift_id}")).to_have_text("待审核")
     shot(page, "pending")
+
+    # The other shift's sign-up has closed: the API's reason, no way to fix it.
+    page.get_by_test_id(f"shift-signup-{late['id']}").click()
+    expect(page.locator(".van-toast").filter(has_text="该班次已截止报名")).to_be_visible()
+    expect(page.get_by_test_id(f"shift-status-{late['id']}")).to_have_count(0)
 
     # Withdrawing the consent brings the form back.
     page.goto("/m/me")
