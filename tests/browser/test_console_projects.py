@@ -91,9 +91,11 @@ def test_create_review_rules_shift_edit_and_cancel(new_context, api_for, shot):
     # Returning needs a note; the empty one is refused in the dialog.
     admin.get_by_test_id(f"review-reject-{project_id}").click()
     dialog = admin.locator(".van-dialog").filter(has_text="退回项目")
+    expect(dialog).to_be_visible()
     dialog.locator(".van-dialog__confirm").click()
     expect(admin.get_by_test_id("reason-error")).to_have_text("请填写退回意见")
     admin.get_by_test_id("reason-input").fill("请补充风险告知中的急救措施")
+    admin.wait_for_timeout(400)  # the dialog fades in; let the screenshot show it
     shot(admin, "reject-dialog", full_page=False)
     dialog.locator(".van-dialog__confirm").click()
     expect(row).to_have_count(0)
@@ -169,9 +171,12 @@ def test_create_review_rules_shift_edit_and_cancel(new_context, api_for, shot):
     assert statuses == {a["id"]: "confirmed", b["id"]: "waitlisted"}
 
     # Cancel with a reason: everyone signed up is notified by the API.
+    expect(worker.locator(".van-toast")).to_be_hidden()
     worker.get_by_test_id(f"project-cancel-{project_id}").click()
     dialog = worker.locator(".van-dialog").filter(has_text="取消项目")
+    expect(dialog).to_be_visible()
     worker.get_by_test_id("reason-input").fill("场地维修，活动取消")
+    worker.wait_for_timeout(400)  # the dialog fades in; let the screenshot show it
     shot(worker, "cancel-dialog", full_page=False)
     dialog.locator(".van-dialog__confirm").click()
     expect(worker.get_by_test_id(f"project-status-{project_id}")).to_have_text("已取消")
