@@ -118,6 +118,12 @@ def test_a_volunteer_fills_in_the_profile_and_sees_field_errors(new_context, api
     expect(travel_error).to_have_count(0)
     shot(page, "profile-overlap")
 
+    # A slot that ends before it starts: the nested per-slot error, numbered.
+    page.get_by_test_id("profile-slot-end-1").fill("08:00")
+    page.get_by_test_id("profile-save").click()
+    expect(page.get_by_test_id("profile-availability-error")).to_have_text("第 2 个时间段：结束时间须晚于开始时间")
+    expect(page.locator(".van-toast").filter(has_text="第 2 个时间段")).to_be_visible()
+
     # Without the overlapping slot it saves.
     page.get_by_test_id("profile-slot-remove-1").click()
     page.get_by_test_id("profile-save").click()

@@ -93,20 +93,28 @@ export const SIGNUP_FIX: Record<string, { to: string; text: string }> = {
   time_conflict: { to: '/m/signups', text: '查看我的报名' },
 }
 
+/** Every message in a nested error value (lists and objects of lists of strings). */
+function messages(value: unknown): string[] {
+  if (value == null) return []
+  if (Array.isArray(value)) return value.flatMap(messages)
+  if (typeof value === 'object') return Object.values(value as Record<string, unknown>).flatMap(messages)
+  return [String(value)]
+}
+
 /**
- * Errors of the availability list come nested (`fields.availability = [{end: [...]}, {}]`
- * per slot, or a plain list for the whole): one line per message, with the slot number.
+ * Errors of the availability list: a plain list for the whole (e.g. an overlap), or per
+ * slot, either as a list (`[{}, {end: [...]}]`) or keyed by the slot's index
+ * (`{"1": {end: [...]}}`): one line per message, per-slot ones with the slot's number.
  */
 export function availabilityErrors(raw: unknown): string[] {
-  if (!Array.isArray(raw)) return raw ? [String(raw)] : []
+  if (raw == null) return []
+  if (typeof raw !== 'object') return [String(raw)]
+  const entries: [string, unknown][] = Array.isArray(raw) ? raw.map((v, i) => [String(i), v]) : Object.entries(raw)
   const out: string[] = []
-  raw.forEach((item, i) => {
+  for (const [key, item] of entries) {
     if (typeof item === 'string') out.push(item)
-    else if (item && typeof item === 'object') {
-      for (const msgs of Object.values(item as Record<string, unknown>)) {
-        for (const m of Array.isArray(msgs) ? msgs : [msgs]) out.push(`第 ${i + 1} 个时间段：${String(m)}`)
-      }
-    }
-  })
+    else if (/^\d+$/.test(key)) for (const m of messages(item)) out.push(`第 ${Number(key) + 1} 个时间段：${m}`)
+    else out.push(...messages(item))
+  }
   return out
 }
