@@ -81,10 +81,16 @@ class ProjectListApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str) for name in
-                    ("region", "near", "skill", "target", "status", "starts_after", "mine")],
-        responses=ProjectSerializer(many=True), summary="服务项目列表")
+                    ("region", "near", "skill", "target", "status", "starts_after", "mine", "review")],
+        responses=ProjectSerializer(many=True),
+        summary="服务项目列表（review=1：等待我审核的项目，其他筛选不适用）")
     def get(self, request):
         q = request.query_params
+        if q.get("review") in ("1", "true"):
+            # Not a reviewer (or anonymous) is an empty queue, not an error: the console
+            # page asks for it whoever is signed in.
+            return paginated_response(self, request, selectors.project_review_queue(user=request.user),
+                                      ProjectSerializer)
         mine = q.get("mine") in ("1", "true") and request.user.is_authenticated
         qs = selectors.project_list(
             user=request.user, region=q.get("region"), near=_near(q.get("near")),

@@ -56,6 +56,44 @@ def is_project_reviewer(*, user: User, project: ServiceProject) -> bool:
                                      role=Membership.Role.ADMIN).exists()
 
 
+def _street_reviewed() -> Q | None:
+    """The regions ``review_mode`` gives to the street office, as a filter on
+    the region code: under a "street" prefix and not under a longer prefix of the rules
+    (the longest matching prefix wins there). None when no region is street-reviewed."""
+    rules = settings.PROJECT_REVIEWERS
+    street_q = None
+    for prefix, mode in rules.items():
+        if mode != REVIEW_BY_STREET:
+            continue
+        here = Q(region__code__startswith=prefix)
+        for longer in rules:
+            if len(longer) > len(prefix) and longer.startswith(prefix):
+                here &= ~Q(region__code__startswith=longer)
+        street_q = here if street_q is None else street_q | here
+    return street_q
+
+
+def project_review_queue(*, user: User) -> QuerySet[ServiceProject]:
+    """The submitted projects ``user`` may publish or send back: the same answer per
+    project as ``is_project_reviewer``, but as one query for the reviewer's list.
+    Oldest submission first, so that nothing waits longest at the bottom."""
+    qs = ServiceProject.objects.select_related("organization", "owner", "region", "team").filter(
+        status=ServiceProject.Status.SUBMITTED)
+    if not user.is_authenticated:
+        return qs.none()
+    street_q = _street_reviewed()
+    admin_of = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values("organization_id")
+    mine = Q(organization_id__in=admin_of)
+    if street_q is not None:
+        mine &= ~street_q
+        if user.staff_role == StaffRole.STREET and user.region_id:
+            mine |= street_q & Q(region__code__startswith=user.region_id)
+    now = timezone.now()
+    return (qs.filter(mine)
+            .annotate(upcoming_shift_count=Count("shifts", filter=Q(shifts__starts_at__gt=now), distinct=True))
+            .order_by("submitted_at", "id"))
+
+
 def project_visible(*, user: User, project_id: int) -> ServiceProject:
     """Published projects are public; drafts only to their managers and reviewers
     (others get 404)."""
