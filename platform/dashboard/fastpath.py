@@ -60,6 +60,18 @@ ENDPOINTS = {  # path → (answer name, accepted parameters)
 }
 # What browsers, fetch and axios send by default; anything else (another type, an
 # ``indent`` parameter DRF's JSON renderer would honour) goes to Django's negotiation.
+# The middleware whose headers ``_headers`` repeats. Another list (CORS, GZip, ETags…)
+# would change Django's answers: the fast path then stays off rather than differ.
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
 ACCEPTS = frozenset({b"*/*", b"application/json", b"application/json, text/plain, */*"})
 QUERY_CHARS = re.compile(r"[A-Za-z0-9_.=&-]*")
 REGION = re.compile(r"[0-9]{1,12}")
@@ -89,7 +101,7 @@ def _headers(*, secure: bool, cache_header: bool, length: int) -> list[tuple[byt
         headers.append((b"x-content-type-options", b"nosniff"))
     if settings.SECURE_REFERRER_POLICY:
         policy = settings.SECURE_REFERRER_POLICY
-        policy = policy if isinstance(policy, str) else ",".join(policy)
+        policy = ",".join(v.strip() for v in (policy.split(",") if isinstance(policy, str) else policy))
         headers.append((b"referrer-policy", policy.encode()))
     if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
         headers.append((b"cross-origin-opener-policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY.encode()))
@@ -159,7 +171,8 @@ class DashboardFastPath:
     def enabled(self) -> bool:
         # With a second renderer (the browsable API in DEBUG) Django negotiates and
         # answers ``Vary: Accept``; the fast path knows only the JSON answer.
-        return bool(self.redis_url) and len(api_settings.DEFAULT_RENDERER_CLASSES) == 1
+        return (bool(self.redis_url) and len(api_settings.DEFAULT_RENDERER_CLASSES) == 1
+                and list(settings.MIDDLEWARE) == MIDDLEWARE)
 
     def _redis(self):
         # One client (and connection pool) per event loop: each uvicorn worker has its
@@ -190,15 +203,14 @@ class DashboardFastPath:
         await self.app(scope, receive, send)
 
     def _secure(self, scope, headers: dict[bytes, bytes]) -> bool:
-        if scope.get("scheme") == "https":
-            return True
+        """``HttpRequest.is_secure``: the proxy's header when present, else the scheme."""
         proxy = settings.SECURE_PROXY_SSL_HEADER
         if proxy:
             name, value = proxy
-            name = name.removeprefix("HTTP_").replace("_", "-").lower().encode()
-            got = headers.get(name)
-            return got is not None and got.split(b",")[0].strip() == value.encode()
-        return False
+            got = headers.get(name.removeprefix("HTTP_").replace("_", "-").lower().encode())
+            if got is not None:
+                return got.decode("latin-1").split(",", 1)[0].strip() == value
+        return scope.get("scheme") == "https"
 
     def _host_allowed(self, headers: dict[bytes, bytes]) -> bool:
         if settings.USE_X_FORWARDED_HOST or settings.PREPEND_WWW or settings.DISALLOWED_USER_AGENTS:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 import redis
 from asgiref.sync import async_to_sync
+from django.core.asgi import get_asgi_application
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -116,15 +117,15 @@ def comparable(response: httpx.Response) -> tuple:
     return response.status_code, response.content, sorted(response.headers.multi_items())
 
 
-def assert_fast_equals_django(stack, path: str, token: str | None) -> httpx.Response:
+def assert_fast_equals_django(stack, path: str, token: str | None, headers=None) -> httpx.Response:
     """First request: Django computes and stores. Second: the fast path, if it may
     answer. Third: Django alone. The second and third must be indistinguishable."""
     fast, django = stack
-    first = fetch(fast, "GET", path, token)
+    first = fetch(fast, "GET", path, token, headers=dict(headers or {}))
     before = django.calls
-    second = fetch(fast, "GET", path, token)
+    second = fetch(fast, "GET", path, token, headers=dict(headers or {}))
     served_fast = django.calls == before
-    third = fetch(django, "GET", path, token)
+    third = fetch(django, "GET", path, token, headers=dict(headers or {}))
     assert comparable(second) == comparable(third), path
     assert first.status_code == second.status_code and first.content == second.content
     return second, served_fast
@@ -338,6 +339,37 @@ def test_other_methods_and_paths_reach_django(stack):
         calls = django.calls
         fetch(fast, method, path, token)
         assert django.calls == calls + 1, (method, path)
+
+
+@pytest.mark.parametrize("change", ["debug renderer", "middleware"])
+def test_it_is_off_when_django_would_answer_with_other_headers(stack, settings, change):
+    fast, django = stack
+    token = login(fast, StaffFactory(staff_role=StaffRole.BUREAU, region=region(CITY)))
+    path = "/api/v1/dashboard/participation/"
+    fetch(fast, "GET", path, token)
+    if change == "middleware":
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.gzip.GZipMiddleware"]
+    else:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": [
+            "rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]}
+    calls = django.calls
+    fetch(fast, "GET", path, token)
+    assert django.calls == calls + 1
+
+
+def test_behind_a_tls_proxy_the_hsts_header_is_django_s(settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Django's middleware reads these settings when the handler is made: a new handler.
+    django = Spy(get_asgi_application())
+    stack = (DashboardFastPath(django, redis_url=REDIS_URL), django)
+    fast = stack[0]
+    token = login(fast, StaffFactory(staff_role=StaffRole.BUREAU, region=region(CITY)))
+    for proto in ("https", "http"):
+        response, served_fast = assert_fast_equals_django(
+            stack, "/api/v1/dashboard/participation/", token, headers={"X-Forwarded-Proto": proto})
+        assert served_fast
+        assert ("strict-transport-security" in response.headers) == (proto == "https")
 
 
 def test_it_is_off_without_redis_and_falls_through_when_redis_fails(stack):
