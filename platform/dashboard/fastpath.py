@@ -24,7 +24,7 @@ Django unchanged ("falls through"):
 * cookies, other methods or paths, an ``Accept`` other than JSON, a host Django would
   refuse, a request Django would redirect to HTTPS, any Redis error → Django.
 
-Without Redis (embedded mode) it is off.
+Without a Redis cache (embedded mode) it is off.
 """
 
 from __future__ import annotations
@@ -151,10 +151,20 @@ def period_of(params: dict[str, str]) -> tuple[date, date] | None:
     return first, last
 
 
+def _cache_redis_url() -> str:
+    """The Redis of Django's default cache, where the answers, the generation and the
+    identities are: the fast path must read that store and no other ("" → off)."""
+    config = settings.CACHES["default"]
+    location = config.get("LOCATION")
+    if "redis" not in config["BACKEND"].lower() or not isinstance(location, str) or "," in location:
+        return ""  # embedded mode's memory cache, or several servers: off
+    return location
+
+
 class DashboardFastPath:
     def __init__(self, app, *, redis_url: str | None = None):
         self.app = app
-        self.redis_url = settings.REDIS_URL if redis_url is None else redis_url
+        self.redis_url = _cache_redis_url() if redis_url is None else redis_url
         self.serializer = RedisSerializer()
         self._clients: dict[asyncio.AbstractEventLoop, object] = {}
         self._make_key = None

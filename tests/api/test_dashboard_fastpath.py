@@ -372,8 +372,13 @@ def test_behind_a_tls_proxy_the_hsts_header_is_django_s(settings):
         assert ("strict-transport-security" in response.headers) == (proto == "https")
 
 
-def test_it_is_off_without_redis_and_falls_through_when_redis_fails(stack):
+def test_it_is_off_without_redis_and_falls_through_when_redis_fails(stack, settings):
     fast, django = stack
+    assert DashboardFastPath(django).redis_url == REDIS_URL  # the default cache's Redis
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert not DashboardFastPath(django).enabled  # embedded mode
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": REDIS_URL, "KEY_PREFIX": fast.make_key("x").split(":")[0]}}
     token = login(fast, StaffFactory(staff_role=StaffRole.BUREAU, region=region(CITY)))
     path = "/api/v1/dashboard/participation/"
     fetch(fast, "GET", path, token)
