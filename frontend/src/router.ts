@@ -44,6 +44,7 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', redirect: () => consoleHome() },
       { path: 'projects', component: () => import('./views/console/ProjectsView.vue'), meta: { title: '我的项目', roles: ['social_worker', 'org_admin'] } },
+      { path: 'project-reviews', component: () => import('./views/console/ProjectReviewView.vue'), meta: { title: '项目审核', roles: [...STAFF_ROLES, 'org_admin'] } },
       { path: 'shifts/:id', component: () => import('./views/console/ShiftView.vue'), meta: { title: '班次签到' } },
       { path: 'shifts/:id(\\d+)/matches', component: () => import('./views/console/MatchingView.vue'), meta: { title: '匹配与邀请' } },
       { path: 'teams', component: () => import('./views/console/TeamsView.vue'), meta: { title: '志愿服务队', roles: ['social_worker', 'org_admin'] } },
