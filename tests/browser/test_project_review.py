@@ -88,11 +88,12 @@ def test_org_admin_returns_then_publishes_a_submitted_project(new_context, api_f
         back = worker_api.get(f"/api/v1/projects/{pid}/")
         assert (back["status"], back["review_note"]) == ("draft", "请写明送餐路线和应急联系人")
 
-        # Resubmitted: back in the queue; cancelling the confirmation leaves it
-        # submitted, confirming publishes it.
+        # Resubmitted: back in the queue without a reload (the project_submitted
+        # notification refreshes it); cancelling the confirmation leaves it submitted,
+        # confirming publishes it.
         assert worker_api.post(f"/api/v1/projects/{pid}/submit/")["status"] == "submitted"
-        page.get_by_test_id("review-reload").click()
         expect(card).to_be_visible()
+        expect(card.get_by_test_id(f"review-shifts-{pid}").locator("tbody tr")).to_have_count(1)
         page.get_by_test_id(f"review-publish-{pid}").click()
         confirm = page.locator(".van-dialog").filter(has_text="发布项目")
         expect(confirm).to_be_visible()
