@@ -192,7 +192,8 @@ class DashboardFastPath:
         if client is None:
             import redis.asyncio
 
-            client = redis.asyncio.Redis.from_url(self.redis_url)
+            # A Redis that hangs must not hang the request: past the timeout Django answers.
+            client = redis.asyncio.Redis.from_url(self.redis_url, socket_timeout=1, socket_connect_timeout=1)
             self._clients = {k: v for k, v in self._clients.items() if not k.is_closed()}
             self._clients[loop] = client
         return client
