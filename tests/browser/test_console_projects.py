@@ -192,41 +192,46 @@ def test_roster_accepts_and_declines_pending_signups_and_shows_no_shows(server, 
         "organization": org["id"], "title": "控制台测试：须审核的探访", "region": "410902001",
         "address": "京东社区", "requires_approval": True,
     }, status=201)
-    worker_api.post(f"/api/v1/projects/{project['id']}/publish/")
-    admin_api.post(f"/api/v1/projects/{project['id']}/publish/")
-    start = (datetime.now(BEIJING) + timedelta(days=2)).replace(hour=14, minute=0, second=0, microsecond=0)
-    shift = worker_api.post(f"/api/v1/projects/{project['id']}/shifts/", {
-        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 5,
-    }, status=201)
-    one = api_for(volunteer_phone(6)).post(f"/api/v1/shifts/{shift['id']}/signups/", status=201)
-    two = api_for(volunteer_phone(7)).post(f"/api/v1/shifts/{shift['id']}/signups/", status=201)
-    assert one["status"] == two["status"] == "pending"
-    # Volunteer one missed two other shifts of this project (the nightly task marks
-    # no-shows after a shift; set directly here, the shifts being in the future).
-    missed = []
-    for days in (3, 4):
-        other = worker_api.post(f"/api/v1/projects/{project['id']}/shifts/", {
-            "starts_at": (start + timedelta(days=days)).isoformat(),
-            "ends_at": (start + timedelta(days=days, hours=2)).isoformat(), "capacity": 5,
+    # The whole session shares one server: an approval-required project left published would
+    # turn other tests' "first open shift" sign-ups into pending ones, so it is cancelled after.
+    try:
+        worker_api.post(f"/api/v1/projects/{project['id']}/publish/")
+        admin_api.post(f"/api/v1/projects/{project['id']}/publish/")
+        start = (datetime.now(BEIJING) + timedelta(days=2)).replace(hour=14, minute=0, second=0, microsecond=0)
+        shift = worker_api.post(f"/api/v1/projects/{project['id']}/shifts/", {
+            "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 5,
         }, status=201)
-        missed.append(api_for(volunteer_phone(6)).post(f"/api/v1/shifts/{other['id']}/signups/", status=201)["id"])
-    server.sql("UPDATE projects_signup SET no_show_at = '2026-01-01 00:00:00' WHERE id IN (?, ?)", tuple(missed))
+        one = api_for(volunteer_phone(6)).post(f"/api/v1/shifts/{shift['id']}/signups/", status=201)
+        two = api_for(volunteer_phone(7)).post(f"/api/v1/shifts/{shift['id']}/signups/", status=201)
+        assert one["status"] == two["status"] == "pending"
+        # Volunteer one missed two other shifts of this project (the nightly task marks
+        # no-shows after a shift; set directly here, the shifts being in the future).
+        missed = []
+        for days in (3, 4):
+            other = worker_api.post(f"/api/v1/projects/{project['id']}/shifts/", {
+                "starts_at": (start + timedelta(days=days)).isoformat(),
+                "ends_at": (start + timedelta(days=days, hours=2)).isoformat(), "capacity": 5,
+            }, status=201)
+            missed.append(api_for(volunteer_phone(6)).post(f"/api/v1/shifts/{other['id']}/signups/", status=201)["id"])
+        server.sql("UPDATE projects_signup SET no_show_at = '2026-01-01 00:00:00' WHERE id IN (?, ?)", tuple(missed))
 
-    worker = new_context("desktop").new_page()
-    login(worker, SOCIAL_WORKER, shot)
-    worker.goto(f"/console/shifts/{shift['id']}")
-    expect(worker.get_by_test_id("roster-counts")).to_contain_text("待审核 2")
-    no_shows = worker.get_by_test_id(f"roster-no-shows-{one['id']}")
-    expect(no_shows).to_have_text("2 次")
-    expect(worker.get_by_test_id(f"roster-no-shows-{two['id']}")).to_have_text("—")
-    shot(worker, "roster-pending")
+        worker = new_context("desktop").new_page()
+        login(worker, SOCIAL_WORKER, shot)
+        worker.goto(f"/console/shifts/{shift['id']}")
+        expect(worker.get_by_test_id("roster-counts")).to_contain_text("待审核 2")
+        no_shows = worker.get_by_test_id(f"roster-no-shows-{one['id']}")
+        expect(no_shows).to_have_text("2 次")
+        expect(worker.get_by_test_id(f"roster-no-shows-{two['id']}")).to_have_text("—")
+        shot(worker, "roster-pending")
 
-    worker.get_by_test_id(f"roster-accept-{two['id']}").click()
-    expect(worker.get_by_test_id(f"roster-status-{two['id']}")).to_have_text("已确认")
-    worker.get_by_test_id(f"roster-decline-{one['id']}").click()
-    expect(worker.get_by_test_id(f"roster-status-{one['id']}")).to_have_text("未通过")
-    expect(worker.get_by_test_id(f"roster-accept-{one['id']}")).to_have_count(0)
-    roster = {s["id"]: s["status"] for s in worker_api.get(f"/api/v1/shifts/{shift['id']}/roster/")["signups"]}
-    assert roster == {one["id"]: "declined", two["id"]: "confirmed"}
-    expect(worker.get_by_test_id("roster-counts")).not_to_contain_text("待审核")
-    shot(worker, "roster-decided")
+        worker.get_by_test_id(f"roster-accept-{two['id']}").click()
+        expect(worker.get_by_test_id(f"roster-status-{two['id']}")).to_have_text("已确认")
+        worker.get_by_test_id(f"roster-decline-{one['id']}").click()
+        expect(worker.get_by_test_id(f"roster-status-{one['id']}")).to_have_text("未通过")
+        expect(worker.get_by_test_id(f"roster-accept-{one['id']}")).to_have_count(0)
+        roster = {s["id"]: s["status"] for s in worker_api.get(f"/api/v1/shifts/{shift['id']}/roster/")["signups"]}
+        assert roster == {one["id"]: "declined", two["id"]: "confirmed"}
+        expect(worker.get_by_test_id("roster-counts")).not_to_contain_text("待审核")
+        shot(worker, "roster-decided")
+    finally:
+        worker_api.post(f"/api/v1/projects/{project['id']}/cancel/", {"reason": "测试结束"})

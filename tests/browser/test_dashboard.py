@@ -43,7 +43,10 @@ def live_shift(api_for) -> tuple[int, object]:
     """A shift of a demo project starting in ten minutes (check-in opens an hour before),
     with a volunteer confirmed on it."""
     worker = api_for(SOCIAL_WORKER)
-    project = next(p for p in worker.get("/api/v1/projects/", mine=1)["results"] if p["status"] == "published")
+    # One whose sign-ups are confirmed at once (other tests may add approval-required ones).
+    project = next(p for p in worker.get("/api/v1/projects/", mine=1)["results"]
+                   if p["status"] == "published" and not p["requires_approval"] and not p["min_age"]
+                   and not p["members_first_until"])
     start = datetime.now(SHANGHAI) + timedelta(minutes=10)
     shift = worker.post(f"/api/v1/projects/{project['id']}/shifts/",
                         {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(),
