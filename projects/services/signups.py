@@ -52,13 +52,12 @@ def _members_first_check(*, volunteer: User, project: ServiceProject, now: datet
     """Before ``members_first_until`` only active members of the project's team may sign
     up. The membership cannot change under us: its writers take the volunteer's user
     row, which the caller holds."""
-    from volunteers.models import TeamMembership
+    from volunteers.teams.selectors import is_team_member
 
     until = project.members_first_until
     if not until or now >= until or not project.team_id:
         return
-    if TeamMembership.objects.filter(team_id=project.team_id, volunteer_id=volunteer.id,
-                                     status=TeamMembership.Status.ACTIVE).exists():
+    if is_team_member(team_id=project.team_id, volunteer_id=volunteer.id):
         return
     team_name = project.team.name if project.team else ""
     raise Forbidden("team_members_first", f"{fmt_when(until)} 前仅限服务队「{team_name}」队员报名，请届时再来",
