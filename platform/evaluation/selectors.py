@@ -65,17 +65,16 @@ def can_manage_round(*, user: User, rnd: Round) -> bool:
             and governs(user=user, region_code=rnd.region_id))
 
 
-def round_visible_to_staff(*, user: User, rnd: Round) -> bool:
-    own = staff_region(user=user)
-    return own is not None and (rnd.region_id.startswith(own.code) or own.code.startswith(rnd.region_id))
+def _in_or_above(code: str) -> Q:
+    """Rows whose region lies under ``code`` or is one of its ancestors."""
+    return Q(region__code__startswith=code) | Q(region_id__in=[code[:n] for n in range(2, len(code) + 1)])
 
 
 def _staff_rounds(*, user: User) -> QuerySet[Round]:
     own = staff_region(user=user)
     if own is None:
         raise Forbidden("permission_denied", "仅民政、街道、社区工作人员可以查看评估轮次")
-    ancestors = [own.code[:n] for n in range(2, len(own.code) + 1)]
-    return Round.objects.filter(Q(region__code__startswith=own.code) | Q(region_id__in=ancestors))
+    return Round.objects.filter(_in_or_above(own.code))
 
 
 def round_counts(qs: QuerySet[Round]) -> QuerySet[Round]:
@@ -260,13 +259,6 @@ def template_for_round(*, kind: str, region_code: str) -> Template | None:
     return best
 
 
-def current_grade(*, organization_id: int, day: date | None = None) -> Grade | None:
-    grade = Grade.objects.filter(organization_id=organization_id, status=Grade.Status.CURRENT).first()
-    if grade is not None and day is not None and not grade.is_valid_on(day):
-        return None
-    return grade
-
-
 def public_grades(*, params, today: date) -> QuerySet[Grade]:
     """Current, valid grades, for everyone; ``organization`` + ``history=1`` gives one
     organization's whole grade history instead."""
@@ -309,6 +301,5 @@ def expert_list(*, user: User) -> QuerySet[Expert]:
     own = staff_region(user=user)
     if own is None:
         raise Forbidden("permission_denied", "仅工作人员可以查看评估专家")
-    ancestors = [own.code[:n] for n in range(2, len(own.code) + 1)]
-    return (Expert.objects.filter(Q(region__code__startswith=own.code) | Q(region_id__in=ancestors))
+    return (Expert.objects.filter(_in_or_above(own.code))
             .select_related("user", "region"))
