@@ -160,10 +160,11 @@ class LiveApi(APIView):
 
 
 def _sheets(region, period) -> dict:
+    registry = registry_figures(region)  # already holds the grades: no second read
     return exports.tables(participation=selectors.participation(region=region, period=period),
                           trends=selectors.trends(region=region, period=period),
                           top=selectors.top(region=region, period=period),
-                          registry=registry_figures(region), grades=selectors.grades(region=region))
+                          registry=registry, grades=registry["grades"])
 
 
 class ExportApi(APIView):

@@ -69,6 +69,21 @@ def _ratio(part, whole, digits: int = 4) -> float | None:
     return round(float(part) / float(whole), digits) if whole else None
 
 
+def _prefix_filters(codes: list[str], field: str) -> list[tuple[int, Q]]:
+    """One (width, filter) per prefix width (two at most: the region and its children),
+    so that each width is one grouped query over ``field``."""
+    by_width: dict[int, list[str]] = defaultdict(list)
+    for code in codes:
+        by_width[len(code)].append(code)
+    out = []
+    for width, group in by_width.items():
+        q = Q()
+        for code in group:
+            q |= Q(**{f"{field}__startswith": code})
+        out.append((width, q))
+    return out
+
+
 # --- records: hours, records, active volunteers -------------------------------------------
 
 def _records_rollup(codes: list[str], period: Period) -> dict[str, list]:
@@ -93,13 +108,7 @@ def _records_rollup(codes: list[str], period: Period) -> dict[str, list]:
 def _distinct_from_ledger(out: dict[str, list], codes: list[str], period: Period) -> None:
     """Active volunteers of a range that is not a calendar period: a distinct count over
     the ledger, one query per prefix width (two at most: the region and its children)."""
-    by_width: dict[int, list[str]] = defaultdict(list)
-    for code in codes:
-        by_width[len(code)].append(code)
-    for width, group in by_width.items():
-        q = Q()
-        for code in group:
-            q |= Q(region_code__startswith=code)
+    for width, q in _prefix_filters(codes, "region_code"):
         rows = (RecordFact.objects.filter(q, day__range=(period.first, period.last))
                 .annotate(prefix=Substr("region_code", 1, width)).values("prefix")
                 .annotate(n=Count("volunteer_id", distinct=True)))
@@ -111,13 +120,7 @@ def _distinct_from_ledger(out: dict[str, list], codes: list[str], period: Period
 def _records_ledger(codes: list[str], period: Period) -> dict[str, list]:
     """Everything from the ledger: ranges that do not cover whole months."""
     out: dict[str, list] = {c: [ZERO, 0, 0] for c in codes}
-    by_width: dict[int, list[str]] = defaultdict(list)
-    for code in codes:
-        by_width[len(code)].append(code)
-    for width, group in by_width.items():
-        q = Q()
-        for code in group:
-            q |= Q(region_code__startswith=code)
+    for width, q in _prefix_filters(codes, "region_code"):
         rows = (RecordFact.objects.filter(q, day__range=(period.first, period.last))
                 .annotate(prefix=Substr("region_code", 1, width)).values("prefix")
                 .annotate(h=Sum("hours"), n=Count("record_id"), v=Count("volunteer_id", distinct=True)))
@@ -130,13 +133,7 @@ def _records_ledger(codes: list[str], period: Period) -> dict[str, list]:
 def _records_raw(codes: list[str], period: Period) -> dict[str, list]:
     out: dict[str, list] = {c: [ZERO, 0, 0] for c in codes}
     start, end = _bounds(period)
-    by_width: dict[int, list[str]] = defaultdict(list)
-    for code in codes:
-        by_width[len(code)].append(code)
-    for width, group in by_width.items():
-        q = Q()
-        for code in group:
-            q |= Q(project__region__code__startswith=code)
+    for width, q in _prefix_filters(codes, "project__region__code"):
         rows = (ServiceRecord.objects.filter(q, status=ServiceRecord.Status.APPROVED, finalized_at__isnull=False,
                                              started_at__gte=start, started_at__lt=end)
                 .annotate(prefix=Substr("project__region_id", 1, width)).values("prefix")
