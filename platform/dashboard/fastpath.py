@@ -58,8 +58,6 @@ ENDPOINTS = {  # path → (answer name, accepted parameters)
     PREFIX + "registry/": ("registry", frozenset({"region"})),
     PREFIX + "live/": ("live", frozenset({"region"})),
 }
-# What browsers, fetch and axios send by default; anything else (another type, an
-# ``indent`` parameter DRF's JSON renderer would honour) goes to Django's negotiation.
 # The middleware whose headers ``_headers`` repeats. Another list (CORS, GZip, ETags…)
 # would change Django's answers: the fast path then stays off rather than differ.
 MIDDLEWARE = [
@@ -72,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# What browsers, fetch and axios send by default; anything else (another type, an
+# ``indent`` parameter DRF's JSON renderer would honour) goes to Django's negotiation.
 ACCEPTS = frozenset({b"*/*", b"application/json", b"application/json, text/plain, */*"})
 QUERY_CHARS = re.compile(r"[A-Za-z0-9_.=&-]*")
 REGION = re.compile(r"[0-9]{1,12}")
