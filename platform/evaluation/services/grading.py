@@ -139,8 +139,8 @@ def appeal_file(*, user: User, evaluation_id: int, reason: str) -> Appeal:
             raise Conflict("already_appealed", "该评估已申请过复核")
         appeal = Appeal.objects.create(evaluation=evaluation, reason=reason, filed_by=user,
                                        old_total=evaluation.total, old_grade=evaluation.proposed_grade)
-        for staff_id in [rnd.opened_by_id] if rnd.opened_by_id else []:
-            notification_send(recipient_id=staff_id, kind="evaluation_appeal", title="收到评估复核申请",
+        if rnd.opened_by_id:
+            notification_send(recipient_id=rnd.opened_by_id, kind="evaluation_appeal", title="收到评估复核申请",
                               body=f"{evaluation.organization.name}申请复核{rnd.name}结果。",
                               data={"appeal": appeal.id, "round": rnd.id})
         return appeal
