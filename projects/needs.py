@@ -32,6 +32,7 @@ from config.exceptions import Conflict, DomainError, Forbidden
 from config.uploads import files_removed_on_failure
 from notifications.services import notification_send
 from organizations.models import Membership, Organization
+from organizations.selectors import governs
 from projects.models import Need, NeedEvent, NeedPhoto, ServiceProject
 from projects.selectors import is_project_manager
 
@@ -80,11 +81,6 @@ def _worker_can_see(*, user: User, need: Need) -> bool:
     return any(need.region_id.startswith(code) for code in worker_regions(user=user))
 
 
-def need_governed(*, user: User, need: Need) -> bool:
-    own = staff_region(user=user)
-    return own is not None and need.region_id.startswith(own.code)
-
-
 def _fetch(need_id: int, *, lock: bool = False) -> Need:
     qs = Need.objects.select_related("region", "reporter", "project__organization")
     if lock:
@@ -99,7 +95,8 @@ def need_visible(*, user: User, need_id: int) -> Need:
     """The reporter, governing staff, and social workers of the area (once triaged)
     see a need; to everyone else it does not exist (404)."""
     need = _fetch(need_id)
-    if need.reporter_id == user.id or need_governed(user=user, need=need) or _worker_can_see(user=user, need=need):
+    if (need.reporter_id == user.id or governs(user=user, region_code=need.region_id)
+            or _worker_can_see(user=user, need=need)):
         return need
     raise Http404
 
@@ -108,7 +105,7 @@ def need_for_triage(*, user: User, need_id: int) -> Need:
     """Staff governing the need's community. A social worker or the reporter who can
     see it is told they may not (403); anyone else gets 404."""
     need = need_visible(user=user, need_id=need_id)
-    if not need_governed(user=user, need=need):
+    if not governs(user=user, region_code=need.region_id):
         raise Forbidden("outside_area", "只有需求所在社区及上级街道、民政局的工作人员可以受理")
     return need
 
