@@ -44,7 +44,7 @@ from rest_framework.settings import api_settings
 from accounts.authentication import bearer_identity_key
 from dashboard.api import answer_key, live_key, registry_key
 from dashboard.rollups import GENERATION_KEY, LIVE_VERSION_KEY
-from dashboard.serializers import MAX_DAYS
+from dashboard.serializers import MAX_DAYS, TopQuerySerializer
 from organizations.selectors import within_jurisdiction
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,9 @@ QUERY_CHARS = re.compile(r"[A-Za-z0-9_.=&-]*")
 REGION = re.compile(r"[0-9]{1,12}")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LIMIT = re.compile(r"[0-9]{1,2}")
-DEFAULT_LIMIT = 10  # TopQuerySerializer's default
+# The serializer's own bounds, so the two paths cannot drift apart.
+_LIMIT_FIELD = TopQuerySerializer().fields["limit"]
+DEFAULT_LIMIT, MIN_LIMIT, MAX_LIMIT = _LIMIT_FIELD.default, _LIMIT_FIELD.min_value, _LIMIT_FIELD.max_value
 
 
 def _headers(*, secure: bool, cache_header: bool, length: int) -> list[tuple[bytes, bytes]]:
@@ -268,7 +270,7 @@ class DashboardFastPath:
             if name == "top":
                 limit = DEFAULT_LIMIT
                 if "limit" in params:
-                    if not LIMIT.fullmatch(params["limit"]) or not 1 <= int(params["limit"]) <= 50:
+                    if not LIMIT.fullmatch(params["limit"]) or not MIN_LIMIT <= int(params["limit"]) <= MAX_LIMIT:
                         return None
                     limit = int(params["limit"])
         try:
