@@ -21,12 +21,11 @@ from notifications.services import notification_send
 from organizations.models import Membership
 from projects.models import Attendance, Shift
 from volunteers.models import QualityRatingChange, RecordDispute, ServiceRecord, VolunteerStanding
-from volunteers.selectors import star_level
+from volunteers.selectors import STAFF_ROLES, star_level
 
 logger = logging.getLogger(__name__)
 
 _CENT = Decimal("0.01")
-STAFF_ROLES = (Membership.Role.ADMIN, Membership.Role.SOCIAL_WORKER)
 
 
 def attendance_hours(*, checked_in_at, checked_out_at, shift_length: timedelta) -> Decimal:
@@ -68,12 +67,12 @@ def _after_final_change(record: ServiceRecord) -> None:
     dashboard_rollup_apply.delay_on_commit([record.id] + ([record.corrects_id] if record.corrects_id else []))
 
 
-def _start_notice(record: ServiceRecord, now: datetime) -> None:
+def _notice_fields(now: datetime) -> dict:
     """An approved entry is published for ``SERVICE_RECORD_NOTICE_WORKING_DAYS`` working
-    days; with 0 (the default) approval makes it final at once. Caller saves."""
+    days; with 0 (the default) approval makes it final at once."""
     days = settings.SERVICE_RECORD_NOTICE_WORKING_DAYS
-    record.notice_ends_at = add_working_days(now, days) if days else now
-    record.finalized_at = None if days else now
+    return {"notice_ends_at": add_working_days(now, days) if days else now,
+            "finalized_at": None if days else now}
 
 
 # --- creation -------------------------------------------------------------------------
@@ -214,9 +213,7 @@ def _review(*, reviewer: User, record: ServiceRecord, status: str, reason: str =
         raise Forbidden("second_approver_required", "补录的记录须由录入人以外的人员复核")
     fields: dict = dict(status=status, reviewed_by=reviewer, reviewed_at=now, reject_reason=reason)
     if status == ServiceRecord.Status.APPROVED:
-        days = settings.SERVICE_RECORD_NOTICE_WORKING_DAYS
-        fields.update(notice_ends_at=add_working_days(now, days) if days else now,
-                      finalized_at=None if days else now)
+        fields.update(_notice_fields(now))
         if record.recorded_by_id is None:
             fields["recorded_by"] = reviewer
         if quality_rating is not None:
@@ -285,8 +282,7 @@ def service_record_amend(*, reviewer: User, record: ServiceRecord, hours: Decima
             reviewed_by=reviewer, reviewed_at=now, corrects=old, amend_reason=reason, place=old.place,
             people_served=old.people_served, content=old.content, quality_rating=old.quality_rating,
             recorded_by=reviewer, entered_by=old.entered_by, back_entry_reason=old.back_entry_reason,
-            evidence=old.evidence.name)
-        _start_notice(new, now)
+            evidence=old.evidence.name, **_notice_fields(now))
         if new.source == ServiceRecord.Source.BACK_ENTRY and new.entered_by_id == reviewer.id:
             raise Forbidden("second_approver_required", "补录的记录须由录入人以外的人员更正")
         new.save()

@@ -8,7 +8,7 @@ registered or filed (台账 groups are internal)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Region, StaffRole, User
@@ -188,10 +188,6 @@ def brand_project_choices(*, organization: Organization) -> QuerySet:
 
     return (ServiceProject.objects.filter(organization=organization, status__in=BRAND_PROJECT_STATUSES)
             .order_by("-id").only("id", "title", "status"))
-
-
-def user_admin_of() -> Exists:
-    return Exists(Membership.objects.filter(organization=OuterRef("pk"), role=Membership.Role.ADMIN))
 
 
 def filing_list(*, user: User, status: str | None = None) -> QuerySet:
