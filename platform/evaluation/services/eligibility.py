@@ -32,8 +32,10 @@ def eligibility_check(*, organization: Organization, rnd: Round, today: date) ->
         years = _years_between(organization.founded_on, rnd.cutoff_date)
         add("years", f"成立于 {organization.founded_on:%Y-%m-%d}，至截止日期满 {years} 年"
             + ("" if years >= min_years else f"（不足 {min_years} 年）"), years >= min_years)
-    grade = (Grade.objects.filter(organization=organization, status=Grade.Status.CURRENT)
-             .order_by("-valid_until").first())
+    # Read through the relations (prefetched by ``round_scope_organizations``) so that
+    # opening a round costs the same queries for 5 organizations or 500.
+    grade = max((g for g in organization.evaluation_grades.all() if g.status == Grade.Status.CURRENT),
+                key=lambda g: g.valid_until, default=None)
     if grade is None:
         add("not_graded", "未参加过评估或无有效等级", True)
     elif grade.valid_until < today:
@@ -41,7 +43,7 @@ def eligibility_check(*, organization: Organization, rnd: Round, today: date) ->
     else:
         add("grade_valid", f"已有评估等级 {grade.grade}，有效期至 {grade.valid_until:%Y-%m-%d}", False)
     if rules.get("require_last_inspection", True):
-        last = {i.year: i.result for i in organization.inspections.filter(year__gte=rnd.year - 2)}
+        last = {i.year: i.result for i in organization.inspections.all() if i.year >= rnd.year - 2}
         result = last.get(rnd.year - 1)
         if result is None:
             add("inspection_missing", f"{rnd.year - 1} 年度未参加年检", False)
@@ -68,7 +70,7 @@ def round_scope_organizations(*, rnd: Round):
     under its region; community rounds the street's community organizations."""
     qs = (Organization.objects.filter(region__code__startswith=rnd.region_id)
           .exclude(status=Organization.Status.DEREGISTERED)
-          .prefetch_related("inspections", "evaluation_sanctions"))
+          .prefetch_related("inspections", "evaluation_sanctions", "evaluation_grades"))
     if rnd.scope == Round.Scope.COMMUNITY:
         return qs.filter(is_community=True, registration_status__in=[
             Organization.Registration.REGISTERED, Organization.Registration.FILED])
