@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from accounts.models import RealName
 from volunteers.models import ServiceRecord
 from volunteers.selectors import RECORD_RELATED
 
@@ -18,10 +19,10 @@ COLUMNS = ["记录编号", "志愿者编号", "志愿者姓名", "证件类型",
            "是否已确定", "更正的记录", "更正原因", "补录原因", "审核人", "审核时间"]
 
 
-def _row(record: ServiceRecord) -> list:
+def _row(record: ServiceRecord, *, id_type: str) -> list:
     local = timezone.localtime
     return [
-        record.id, record.volunteer.volunteer_number or "", record.volunteer.name, "未实名",
+        record.id, record.volunteer.volunteer_number or "", record.volunteer.name, id_type,
         record.project.title, local(record.shift.starts_at).date().isoformat(), record.place, record.people_served,
         record.content, float(record.hours), record.quality_rating or "", record.project.owner.name,
         record.recorded_by.name if record.recorded_by else "", record.organization.name,
@@ -39,9 +40,13 @@ def service_records_xlsx(records: QuerySet[ServiceRecord], *, title: str) -> byt
     sheet.append(COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    # The ID type only (never the number: the volunteer number is the public identifier),
+    # read for all the file's volunteers in one query.
+    id_types = {user_id: RealName.IdType(kind).label for user_id, kind in RealName.objects.filter(
+        user_id__in=records.values("volunteer_id")).values_list("user_id", "id_type")}
     for record in records.select_related(*RECORD_RELATED).order_by("shift__starts_at", "id").iterator(
             chunk_size=500):
-        sheet.append(_row(record))
+        sheet.append(_row(record, id_type=id_types.get(record.volunteer_id, "未实名")))
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)

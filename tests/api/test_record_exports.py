@@ -3,6 +3,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from tests.api.test_real_name import verified
 from tests.api.test_service_records import make_record
 from tests.conftest import assert_error
 from tests.factories import ShiftFactory, UserFactory, social_worker
@@ -30,7 +31,10 @@ def test_a_volunteer_exports_their_records_with_the_national_fields(client_for):
     assert row["志愿者编号"] == record.volunteer.volunteer_number and row["项目名称"] == record.project.title
     assert row["服务时长（小时）"] == 2 and row["服务质量评价"] == 4 and row["记录来源"] == "签到签退"
     assert row["项目负责人"] == record.project.owner.name and row["记录组织"] == record.organization.name
-    assert row["是否已确定"] == "是"
+    assert row["是否已确定"] == "是" and row["证件类型"] == "未实名"
+    verified(record.volunteer)
+    row = dict(zip(COLUMNS, rows(client_for(record.volunteer).get("/api/v1/service-records/export/"))[1], strict=True))
+    assert row["证件类型"] == "居民身份证"
 
 
 def test_an_organization_exports_all_it_recorded_and_only_it(api, client_for):
