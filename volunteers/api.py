@@ -171,7 +171,7 @@ class VolunteerRecordApi(APIView):
         return Response({
             # Masked ID number even for its owner: the full one is only at /me/real-name/.
             "basic": {"volunteer_number": user.volunteer_number, "phone": user.phone_masked, **identity,
-                      "registered_at": user.date_joined if hasattr(user, "date_joined") else None},
+                      "registered_at": user.date_joined},
             "service": ServiceRecordSerializer(records, many=True).data,
             "training": TrainingSerializer(selectors.training_list(user=user).filter(volunteer=user), many=True).data,
             "awards": AwardSerializer(selectors.award_list(user=user).filter(volunteer=user), many=True).data,
